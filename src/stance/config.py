@@ -1,0 +1,127 @@
+"""params.yaml → typed, validated settings, parsed once.
+
+Every stage reads its own section; unknown or misspelt keys and wrong types are
+rejected on load with a message that names the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from stance.errors import StanceError
+
+STANCE_LABELS = ("threat", "warning", "neutral")
+TONE_LABELS = ("hostile", "neutral", "conciliatory")
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CleanParams(Section):
+    """How annotation batches become one table of adjudicated statements."""
+
+    labels: tuple[str, ...] = STANCE_LABELS
+    tones: tuple[str, ...] = TONE_LABELS
+    synonyms: dict[str, str] = Field(default_factory=dict)
+    adjudication: Literal["majority", "latest", "drop_disputed"] = "majority"
+    min_chars: int = Field(default=3, ge=1)
+    max_chars: int = Field(default=2000, ge=10)
+    columns: dict[str, str] = Field(default_factory=dict)
+    on_error: Literal["reject", "fail"] = "reject"
+
+    @model_validator(mode="after")
+    def _synonyms_name_known_labels(self) -> CleanParams:
+        known = set(self.labels) | set(self.tones)
+        for synonym, target in self.synonyms.items():
+            if target not in known:
+                raise ValueError(f"synonym {synonym!r} maps to {target!r}, which is not one of {sorted(known)}")
+        return self
+
+
+class SplitParams(Section):
+    """How statements are divided into training and test sets."""
+
+    seed: int = 42
+    test_size: float = Field(default=0.2, gt=0.0, lt=0.5)
+
+
+class TrainParams(Section):
+    """Which pipeline is fitted, and its knobs."""
+
+    seed: int = 42
+    features: Literal["word", "char", "word_char"] = "word_char"
+    word_ngram_max: int = Field(default=2, ge=1, le=4)
+    char_ngram_min: int = Field(default=2, ge=1, le=6)
+    char_ngram_max: int = Field(default=5, ge=1, le=8)
+    min_df: int = Field(default=2, ge=1)
+    sublinear_tf: bool = True
+    classifier: Literal["logreg", "linear_svc", "complement_nb", "sgd"] = "logreg"
+    C: float = Field(default=1.0, gt=0.0)
+    alpha: float = Field(default=1e-4, gt=0.0)
+    class_weight: Literal["balanced", "none"] = "balanced"
+
+    @model_validator(mode="after")
+    def _char_range_ordered(self) -> TrainParams:
+        if self.char_ngram_min > self.char_ngram_max:
+            raise ValueError("char_ngram_min must not exceed char_ngram_max")
+        return self
+
+
+class EvaluateParams(Section):
+    """How the model is scored on held-out data."""
+
+    external: tuple[str, ...] = ()
+
+
+class Params(Section):
+    clean: CleanParams = CleanParams()
+    split: SplitParams = SplitParams()
+    train: TrainParams = TrainParams()
+    evaluate: EvaluateParams = EvaluateParams()
+
+
+def load_params(path: str | Path = "params.yaml") -> Params:
+    """Read and validate params.yaml; raise StanceError naming every bad key."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise StanceError(f"{path}: file not found (run from the project root)") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise StanceError(f"{path}{line}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(raw, dict):
+        raise StanceError(f"{path}: expected a mapping of sections, got {type(raw).__name__}")
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as exc:
+        raise StanceError(f"{path}: " + "; ".join(_describe(err) for err in exc.errors())) from None
+
+
+def _describe(err: dict) -> str:
+    """One readable phrase for one pydantic error, naming the dotted key."""
+    loc = [str(part) for part in err["loc"]]
+    key = ".".join(loc) or "(top level)"
+    if err["type"] == "extra_forbidden":
+        allowed = sorted(_model_at(loc[:-1]).model_fields)
+        hint = difflib.get_close_matches(loc[-1], allowed, n=1)
+        suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+        return f"unknown key {key!r}{suggestion}; allowed: {', '.join(allowed)}"
+    return f"{key}: {err['msg']} (got {err.get('input')!r})"
+
+
+def _model_at(loc: list[str]) -> type[BaseModel]:
+    model: type[BaseModel] = Params
+    for part in loc:
+        field = model.model_fields.get(part)
+        if field is None or not isinstance(field.annotation, type):
+            break
+        model = field.annotation
+    return model

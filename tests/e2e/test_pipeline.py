@@ -1,0 +1,88 @@
+"""The real pipeline, run by DVC in a temporary git repo."""
+
+import csv
+import io
+import json
+
+from tests.e2e.conftest import run
+
+STAGES = ["clean", "split", "train", "evaluate", "report"]
+
+
+def ran(output: str) -> set[str]:
+    return {stage for stage in STAGES if f"Running stage '{stage}'" in output}
+
+
+def test_outputs_exist_and_parse(project):
+    ledger = json.loads((project / "reports/clean.json").read_text())
+    total = ledger["total"]
+    assert total["read"] == total["kept"] + total["merged"] + total["rejected"] > 0
+    metrics = json.loads((project / "reports/metrics.json").read_text())["test"]
+    assert 0 <= metrics["macro_f1"] <= 1
+    assert set(metrics["per_class"]) == {"threat", "warning", "neutral"}
+    confusion = list(csv.DictReader((project / "reports/plots/confusion.csv").open()))
+    assert len(confusion) == metrics["n"] and set(confusion[0]) == {"actual", "predicted"}
+    assert (project / "reports/plots/confusion.png").read_bytes().startswith(b"\x89PNG")
+    assert (project / "models/model.skops").stat().st_size > 0
+    report = (project / "reports/report.md").read_text()
+    assert "## Metrics" in report and "plots/confusion.png" in report
+
+
+def test_nothing_changed_after_the_run(project):
+    status = run(project, "dvc", "status")
+    assert "up to date" in status.stdout
+    again = run(project, "dvc", "repro")
+    assert ran(again.stdout) == set()
+
+
+def test_metrics_show_prints_macro_f1(project):
+    shown = run(project, "dvc", "metrics", "show")
+    assert "test.macro_f1" in shown.stdout
+
+
+def test_predict_from_stdin_to_stdout(project):
+    result = run(
+        project,
+        "stance",
+        "predict",
+        "--model",
+        "models/model.skops",
+        "--input",
+        "-",
+        "--output",
+        "-",
+        stdin="text\nWe will answer in kind.\n",
+    )
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 1
+    assert rows[0]["predicted_label"] in {"threat", "warning", "neutral"}
+    assert abs(sum(float(rows[0][f"p_{c}"]) for c in ("threat", "warning", "neutral")) - 1) < 1e-4
+
+
+def test_predict_file_to_file_keeps_input_columns(project, tmp_path):
+    source = tmp_path / "new.csv"
+    source.write_text("id,text\n1,The talks will resume on Monday.\n2,They are playing with fire.\n")
+    run(project, "stance", "predict", "--input", str(source), "--output", str(tmp_path / "out.csv"))
+    rows = list(csv.DictReader((tmp_path / "out.csv").open()))
+    assert [r["id"] for r in rows] == ["1", "2"]
+    assert {"text", "predicted_label", "p_threat", "p_warning", "p_neutral"} <= set(rows[0])
+
+
+def test_predict_errors_are_one_line(project, tmp_path):
+    source = tmp_path / "bad.csv"
+    source.write_text("statement\nhello\n")
+    result = run(project, "stance", "predict", "--input", str(source), check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "missing column 'text'" in result.stderr
+    fake = tmp_path / "fake.skops"
+    fake.write_bytes(b"not a model")
+    result = run(project, "stance", "predict", "--model", str(fake), "--input", str(source), check=False)
+    assert result.returncode == 2 and "not a skops model file" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_changing_a_train_param_reruns_only_downstream(project):
+    params = project / "params.yaml"
+    params.write_text(params.read_text().replace("  C: 1.0", "  C: 0.5"))
+    result = run(project, "dvc", "repro")
+    assert ran(result.stdout) == {"train", "evaluate", "report"}
