@@ -63,7 +63,7 @@ def run_train(args) -> None:
     params = load_params(args.params).train
     model = train_model(read_frame(paths.TRAIN), params)
     save_model(model, paths.MODEL)
-    print(f"train: {params.features} + {params.classifier} → {paths.MODEL}")
+    print(f"train: {'+'.join(params.features)} + {params.classifier} → {paths.MODEL}")
 
 
 def run_evaluate(args) -> None:

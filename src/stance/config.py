@@ -14,6 +14,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from stance.errors import StanceError
+from stance.features import FAMILIES
+
+CueFamily = Literal[FAMILIES]
 
 STANCE_LABELS = ("threat", "warning", "neutral")
 TONE_LABELS = ("hostile", "neutral", "conciliatory")
@@ -55,7 +58,9 @@ class TrainParams(Section):
     """Which pipeline is fitted, and its knobs."""
 
     seed: int = 42
-    features: Literal["word", "char", "word_char"] = "word_char"
+    features: tuple[Literal["word", "char", "cues"], ...] = ("word", "char", "cues")
+    cue_weight: float = Field(default=1.0, ge=0.0)
+    cue_families: tuple[CueFamily, ...] = FAMILIES
     word_ngram_max: int = Field(default=2, ge=1, le=4)
     char_ngram_min: int = Field(default=2, ge=1, le=6)
     char_ngram_max: int = Field(default=5, ge=1, le=8)
@@ -67,9 +72,11 @@ class TrainParams(Section):
     class_weight: Literal["balanced", "none"] = "balanced"
 
     @model_validator(mode="after")
-    def _char_range_ordered(self) -> TrainParams:
+    def _consistent(self) -> TrainParams:
         if self.char_ngram_min > self.char_ngram_max:
             raise ValueError("char_ngram_min must not exceed char_ngram_max")
+        if not self.features:
+            raise ValueError("features must name at least one of word, char, cues")
         return self
 
 

@@ -10,6 +10,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 from stance.config import TrainParams
+from stance.features import CodebookCues
 
 
 def build_pipeline(params: TrainParams) -> Pipeline:
@@ -18,8 +19,9 @@ def build_pipeline(params: TrainParams) -> Pipeline:
 
 
 def build_features(params: TrainParams) -> FeatureUnion:
-    parts = []
-    if params.features in ("word", "word_char"):
+    """The union of the feature blocks params name; cue features weighted by cue_weight."""
+    parts, weights = [], {}
+    if "word" in params.features:
         parts.append(
             (
                 "word",
@@ -33,7 +35,7 @@ def build_features(params: TrainParams) -> FeatureUnion:
                 ),
             )
         )
-    if params.features in ("char", "word_char"):
+    if "char" in params.features:
         parts.append(
             (
                 "char",
@@ -46,7 +48,10 @@ def build_features(params: TrainParams) -> FeatureUnion:
                 ),
             )
         )
-    return FeatureUnion(parts)
+    if "cues" in params.features:
+        parts.append(("cues", CodebookCues(families=tuple(params.cue_families))))
+        weights["cues"] = params.cue_weight
+    return FeatureUnion(parts, transformer_weights=weights or None)
 
 
 def build_classifier(params: TrainParams):
