@@ -21,6 +21,7 @@ ALLOWED_TYPES = frozenset(
     {
         "sklearn.calibration._CalibratedClassifier",
         "sklearn.calibration._SigmoidCalibration",
+        "stance.features.CodebookCues",
     }
 )
 
