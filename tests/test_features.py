@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from stance.features import FAMILIES, FEATURES, CodebookCues, load_lexicon
+from stance.features import FAMILIES, FEATURES, CodebookCues, NameMasker, load_lexicon
 
 
 def cues(text: str, **kwargs) -> set[str]:
@@ -76,3 +76,10 @@ def test_values_are_bounded_and_shape_matches():
     matrix = CodebookCues().fit().transform(["risk risk risk risk danger danger escalation", ""]).toarray()
     assert matrix.shape == (2, len(FEATURES))
     assert np.all((matrix >= 0) & (matrix <= 1))
+
+
+def test_name_masker_hides_names_and_numbers_it_never_saw_in_lower_case():
+    masker = NameMasker().fit(["the ministry said it will respond on monday"])
+    assert masker.transform(["Borovia said on 12 May the Ministry will respond."]) == [
+        "Xname said on 0 Xname the Ministry will respond."
+    ]

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from stance import paths
+from stance.agreement import agreement
 from stance.config import load_params
 from stance.errors import StanceError
 from stance.io import list_batches, read_batch, read_table, write_csv, write_json, write_text
@@ -43,12 +44,20 @@ def run_clean(args) -> None:
     write_csv(result.rejects, paths.REJECTS)
     write_csv(result.disputed, paths.DISPUTED)
     write_csv(result.label_changes, paths.LABEL_CHANGES)
+    write_csv(result.votes, paths.VOTES)
     write_json(result.ledger, paths.CLEAN_LEDGER)
     total = result.ledger["total"]
     print(
         f"clean: read {total['read']}, kept {total['kept']}, merged {total['merged']}, "
         f"rejected {total['rejected']} → {paths.STATEMENTS}"
     )
+
+
+def run_agreement(args) -> None:
+    labels = list(load_params(args.params).clean.labels)
+    result = agreement(read_frame(paths.VOTES), labels)
+    write_json(result, paths.AGREEMENT)
+    print(f"agreement: Krippendorff's alpha {result['alpha']['alpha']} over {result['alpha']['statements']} statements")
 
 
 def run_split(args) -> None:
@@ -104,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     for name, run, text in [
         ("clean", run_clean, "merge and adjudicate the batches in data/raw/"),
+        ("agreement", run_agreement, "inter-annotator agreement of the votes"),
         ("split", run_split, "divide statements into train and test sets"),
         ("train", run_train, "fit the model on the training set"),
         ("evaluate", run_evaluate, "score the model on the test set"),

@@ -10,7 +10,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 from stance.config import TrainParams
-from stance.features import CodebookCues
+from stance.features import CodebookCues, NameMasker
 
 
 def build_pipeline(params: TrainParams) -> Pipeline:
@@ -22,36 +22,30 @@ def build_features(params: TrainParams) -> FeatureUnion:
     """The union of the feature blocks params name; cue features weighted by cue_weight."""
     parts, weights = [], {}
     if "word" in params.features:
-        parts.append(
-            (
-                "word",
-                TfidfVectorizer(
-                    analyzer="word",
-                    ngram_range=(1, params.word_ngram_max),
-                    min_df=params.min_df,
-                    sublinear_tf=params.sublinear_tf,
-                    lowercase=True,
-                    token_pattern=r"(?u)\b\w[\w']*\b",
-                ),
-            )
+        vectoriser = TfidfVectorizer(
+            analyzer="word",
+            ngram_range=(1, params.word_ngram_max),
+            min_df=params.min_df,
+            sublinear_tf=params.sublinear_tf,
+            token_pattern=r"(?u)\b\w[\w']*\b",
         )
+        parts.append(("word", _masked(vectoriser, params)))
     if "char" in params.features:
-        parts.append(
-            (
-                "char",
-                TfidfVectorizer(
-                    analyzer="char_wb",
-                    ngram_range=(params.char_ngram_min, params.char_ngram_max),
-                    min_df=params.min_df,
-                    sublinear_tf=params.sublinear_tf,
-                    lowercase=True,
-                ),
-            )
+        vectoriser = TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=(params.char_ngram_min, params.char_ngram_max),
+            min_df=params.min_df,
+            sublinear_tf=params.sublinear_tf,
         )
+        parts.append(("char", _masked(vectoriser, params)))
     if "cues" in params.features:
         parts.append(("cues", CodebookCues(families=tuple(params.cue_families))))
         weights["cues"] = params.cue_weight
     return FeatureUnion(parts, transformer_weights=weights or None)
+
+
+def _masked(vectoriser: TfidfVectorizer, params: TrainParams):
+    return Pipeline([("names", NameMasker()), ("tfidf", vectoriser)]) if params.mask_names else vectoriser
 
 
 def build_classifier(params: TrainParams):

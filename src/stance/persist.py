@@ -22,6 +22,7 @@ ALLOWED_TYPES = frozenset(
         "sklearn.calibration._CalibratedClassifier",
         "sklearn.calibration._SigmoidCalibration",
         "stance.features.CodebookCues",
+        "stance.features.NameMasker",
     }
 )
 

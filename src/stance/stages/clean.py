@@ -20,6 +20,7 @@ from stance.text import match_key, normalise, statement_id
 REQUIRED = ("text", "label")
 METADATA = ("source_id", "speaker_state", "speaker_role", "topic", "date")
 REJECT_COLUMNS = ["file", "line", "reason", "text"]
+VOTE_COLUMNS = ["statement_id", "annotator", "label", "tone", "file", "line"]
 
 
 @dataclass
@@ -44,6 +45,7 @@ class CleanResult:
     rejects: pd.DataFrame
     disputed: pd.DataFrame
     label_changes: pd.DataFrame
+    votes: pd.DataFrame
     ledger: dict
 
 
@@ -61,8 +63,9 @@ def clean_batches(batches: list[Batch], params: CleanParams) -> CleanResult:
             if params.on_error == "fail":
                 raise located(batch.name, row["line"], reason)
             rejects.append({"file": batch.name, "line": row["line"], "reason": reason, "text": row.get("text", "")})
-    statements, disputed, changes, kept, merged = [], [], [], [], []
+    statements, disputed, changes, kept, merged, ballots = [], [], [], [], [], []
     for group in _group(votes):
+        ballots.extend(_ballots(group.votes))
         history = _history(group.votes, params.adjudication, batches)
         changes.extend(history)
         label = _adjudicate(group.votes, params.adjudication)
@@ -88,6 +91,7 @@ def clean_batches(batches: list[Batch], params: CleanParams) -> CleanResult:
         ),
         disputed=_frame(disputed, sort="statement_id"),
         label_changes=_frame(changes, sort=None),
+        votes=pd.DataFrame(ballots, columns=VOTE_COLUMNS),
         ledger=_ledger(batches, kept, merged, rejects),
     )
 
@@ -213,6 +217,15 @@ def _kind(old: str | None, new: str) -> str:
 def _id(votes: list[Vote]) -> str:
     given = [v.row.get("statement_id", "").strip() for v in votes]
     return next((g for g in given if g), None) or statement_id(votes[0].row["text"])
+
+
+def _ballots(votes: list[Vote]) -> list[dict]:
+    """Each annotator's standing vote on one statement, for the agreement figures."""
+    sid = _id(votes)
+    return [
+        {"statement_id": sid, "annotator": v.voter, "label": v.label, "tone": v.tone, "file": v.file, "line": v.line}
+        for v in _current(votes)
+    ]
 
 
 def _tally(votes: list[Vote]) -> str:
