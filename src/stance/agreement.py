@@ -15,7 +15,12 @@ from sklearn.metrics import cohen_kappa_score
 
 
 def agreement(votes: pd.DataFrame, labels: list[str], min_shared: int = 20) -> dict:
-    """α over all multiply-annotated statements, per batch and per class; κ per annotator pair."""
+    """α over all multiply-annotated statements, per batch and per class; κ per annotator pair.
+
+    Each annotator's first vote on a statement counts: the independent judgement, before
+    any revision after discussion (revisions would inflate agreement).
+    """
+    votes = votes.drop_duplicates(["statement_id", "annotator"], keep="first")
     multi = votes.groupby("statement_id").filter(lambda g: g["annotator"].nunique() > 1)
     per_batch = {}
     for batch in sorted(votes["file"].unique()):

@@ -22,6 +22,7 @@ from stance.io import list_batches, read_batch, read_table, write_csv, write_jso
 from stance.persist import load_model, save_model
 from stance.plots import confusion_figure, save_figure
 from stance.stages.clean import clean_batches
+from stance.stages.datacard import render_card
 from stance.stages.evaluate import evaluate_model
 from stance.stages.predict import predict_frame
 from stance.stages.report import render_report
@@ -58,6 +59,15 @@ def run_agreement(args) -> None:
     result = agreement(read_frame(paths.VOTES), labels)
     write_json(result, paths.AGREEMENT)
     print(f"agreement: Krippendorff's alpha {result['alpha']['alpha']} over {result['alpha']['statements']} statements")
+
+
+def run_datacard(args) -> None:
+    seed = load_params(args.params).split.seed
+    template = paths.DATA_CARD_TEMPLATE.read_text(encoding="utf-8")
+    agreement_ = json.loads(paths.AGREEMENT.read_text(encoding="utf-8"))
+    ledger = json.loads(paths.CLEAN_LEDGER.read_text(encoding="utf-8"))
+    write_text(render_card(template, read_frame(paths.STATEMENTS), agreement_, ledger, seed), paths.DATA_CARD)
+    print(f"datacard: {paths.DATA_CARD}")
 
 
 def run_split(args) -> None:
@@ -114,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, run, text in [
         ("clean", run_clean, "merge and adjudicate the batches in data/raw/"),
         ("agreement", run_agreement, "inter-annotator agreement of the votes"),
+        ("datacard", run_datacard, "write the corpus data card data/README.md"),
         ("split", run_split, "divide statements into train and test sets"),
         ("train", run_train, "fit the model on the training set"),
         ("evaluate", run_evaluate, "score the model on the test set"),

@@ -4,6 +4,8 @@ from pathlib import Path
 
 PARAMS = Path("params.yaml")
 RAW_DIR = Path("data/raw")
+DATA_CARD = Path("data/README.md")
+DATA_CARD_TEMPLATE = Path("docs/data_card_template.md")
 STATEMENTS = Path("data/clean/statements.csv")
 REJECTS = Path("data/clean/rejects.csv")
 VOTES = Path("data/clean/votes.csv")

@@ -4,9 +4,9 @@ import csv
 import io
 import json
 
-from tests.e2e.conftest import run
+from tests.e2e.conftest import ROOT, run
 
-STAGES = ["clean", "split", "train", "evaluate", "report"]
+STAGES = ["clean", "agreement", "datacard", "split", "train", "evaluate", "report"]
 
 
 def ran(output: str) -> set[str]:
@@ -26,6 +26,11 @@ def test_outputs_exist_and_parse(project):
     assert (project / "models/model.skops").stat().st_size > 0
     report = (project / "reports/report.md").read_text()
     assert "## Metrics" in report and "plots/confusion.png" in report
+
+
+def test_committed_data_card_matches_the_shipped_corpus(project):
+    assert (project / "data/README.md").read_text() == (ROOT / "data/README.md").read_text()
+    assert json.loads((project / "reports/agreement.json").read_text())["alpha"]["statements"] >= 400
 
 
 def test_nothing_changed_after_the_run(project):

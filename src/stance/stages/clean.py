@@ -18,9 +18,9 @@ from stance.io import Batch
 from stance.text import match_key, normalise, statement_id
 
 REQUIRED = ("text", "label")
-METADATA = ("source_id", "speaker_state", "speaker_role", "topic", "date")
+METADATA = ("source_id", "speaker_state", "speaker_role", "topic", "date", "duplicate_of")
 REJECT_COLUMNS = ["file", "line", "reason", "text"]
-VOTE_COLUMNS = ["statement_id", "annotator", "label", "tone", "file", "line"]
+VOTE_COLUMNS = ["statement_id", "annotator", "label", "tone", "file", "line", "standing"]
 
 
 @dataclass
@@ -220,11 +220,19 @@ def _id(votes: list[Vote]) -> str:
 
 
 def _ballots(votes: list[Vote]) -> list[dict]:
-    """Each annotator's standing vote on one statement, for the agreement figures."""
-    sid = _id(votes)
+    """Every vote on one statement in arrival order; `standing` marks each annotator's latest."""
+    sid, standing = _id(votes), {id(v) for v in _current(votes)}
     return [
-        {"statement_id": sid, "annotator": v.voter, "label": v.label, "tone": v.tone, "file": v.file, "line": v.line}
-        for v in _current(votes)
+        {
+            "statement_id": sid,
+            "annotator": v.voter,
+            "label": v.label,
+            "tone": v.tone,
+            "file": v.file,
+            "line": v.line,
+            "standing": id(v) in standing,
+        }
+        for v in votes
     ]
 
 
