@@ -60,6 +60,7 @@ class TrainParams(Section):
     seed: int = 42
     features: tuple[Literal["word", "char", "cues"], ...] = ("word", "char", "cues")
     mask_names: bool = True
+    combine: Literal["concat", "vote"] = "vote"
     cue_weight: float = Field(default=1.0, ge=0.0)
     cue_families: tuple[CueFamily, ...] = FAMILIES
     word_ngram_max: int = Field(default=2, ge=1, le=4)

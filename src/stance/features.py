@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -37,6 +38,7 @@ FEATURES = (
     "commitment:harm",
     "commitment:idiom",
     "commitment:reserve_or_ready",
+    "commitment:action",
     "agent:speaker_harm",
     "agent:named_harm",
     "agent:other_harm",
@@ -46,9 +48,11 @@ FEATURES = (
     "agent:reported_speech",
     "condition:any",
     "condition:with_harm",
+    "condition:with_action",
     "consequence:any",
     "consequence:modal",
     "consequence:idiom",
+    "consequence:danger_words",
     "urging:any",
     "urging:with_danger",
     "negation:negated_harm",
@@ -67,6 +71,13 @@ _AGENTLESS = re.compile(
     r"\b(?:this|that|such|these|those|which|it|consequences?|escalation|steps?|moves?|actions?|policy|"
     r"policies|decision|course|situation|deployment|drills?|exercises?|plans?)\b"
 )
+_MODAL_CONSEQUENCE = re.compile(r"\b(?:will|would|could|may|might|can|shall)\b")
+_SKIP_WORDS = frozenset(
+    ["also", "then", "now", "soon", "still", "again", "further", "immediately", "swiftly", "quickly", "certainly", "definitely", "surely", "therefore", "thus", "consequently", "accordingly", "likely", "probably", "not", "no", "longer", "never", "be", "to", "have", "need", "seek", "try", "all", "its", "our", "their", "the", "a", "an", "only", "just", "simply", "even", "henceforth", "jointly", "together", "firmly", "duly"]
+)
+_COUNTERFACTUAL = re.compile(r"\s*(?:not\s+)?have\s+(?:been\s+)?\w+(?:ed|en)\b")
+_READINESS = re.compile(r"reserv|ready|prepared|stands? by|orders|instruct|authori")
+_PASSIVE_MARKER = re.compile(r"\b(?:being|to be)\b")
 _PASSIVE = re.compile(r"^\s*(?:not\s+)?(?:be|been|get|are being|is being)\b")
 
 
@@ -142,46 +153,38 @@ def _analyse_sentence(sentence: str, patterns: dict[str, re.Pattern], found: dic
     masked = patterns["threat_idiom"].sub(" ", sentence)
     denial = has["denial"]
     found["commitment:idiom"] = max(found["commitment:idiom"], float(bool(idiom)))
-    found["commitment:reserve_or_ready"] = max(
-        found["commitment:reserve_or_ready"],
-        float(bool(re.search(r"reserves? (?:\w+ )?the right|(?:ready|prepared) to|stands? by to", sentence))),
-    )
     found["agent:first_person"] = max(found["agent:first_person"], float(has["speaker_first_person"]))
     found["agent:reported_speech"] = max(found["agent:reported_speech"], float(has["attribution"]))
-    harms = [
-        (agent, negated and not any(a < end and start < b for a, b in idioms), hedged)
-        for agent, negated, hedged, (start, end) in _commitments(sentence, patterns)
+    events = [
+        replace(event, negated=event.negated and not any(a < event.span[1] and event.span[0] < b for a, b in idioms))
+        for event in _commitments(sentence, patterns)
     ]
-    for agent, negated, hedged in harms:
-        if negated or denial:
-            found["negation:negated_harm"] = 1.0
+    committed = acting = bool(idioms) and not denial
+    for event in events:
+        if event.negated or denial:
+            found["negation:negated_harm"] = max(found["negation:negated_harm"], float(event.kind == "harm"))
+            continue
+        if event.kind == "action":
+            found["commitment:action"] = 1.0
+            acting = acting or event.agent in ("speaker", "named")
             continue
         found["commitment:harm"] = 1.0
-        found[f"agent:{agent}_harm"] = 1.0
-        if hedged:
-            found["hedge:hedged_harm"] = 1.0
-    committed = any(
-        not negated and not denial and agent in ("speaker", "named", "passive") for agent, negated, _ in harms
-    )
-    if idiom and not denial:
-        committed = True
+        found[f"agent:{event.agent}_harm"] = 1.0
+        found["commitment:reserve_or_ready"] = max(found["commitment:reserve_or_ready"], float(event.readiness))
+        found["hedge:hedged_harm"] = max(found["hedge:hedged_harm"], float(event.hedged))
+        committed = committed or event.agent in ("speaker", "named", "passive")
     found["condition:any"] = max(found["condition:any"], float(has["condition"]))
     if has["condition"] and committed:
         found["condition:with_harm"] = 1.0
+    elif has["condition"] and acting:
+        found["condition:with_action"] = 1.0
     found["consequence:any"] += len(patterns["consequence"].findall(masked))
-    if (
-        re.search(
-            r"\b(?:will|would|could|may|might|can|shall)\b(?:\s+\w+){0,4}\s+(?:lead|result|bear|pay|cost|"
-            r"backfire|undermine|jeopardi[sz]e|destabili[sz]e|inflame|fuel|escalate|spiral|end|harm|damage|"
-            r"trigger|provoke|plunge|push|drag|have)\b",
-            masked,
-        )
-        and has["consequence"]
-    ):
+    if (has["consequence"] or has["danger"]) and _followed_by(masked, _MODAL_CONSEQUENCE, patterns["consequence_verb"]):
         found["consequence:modal"] = 1.0
     found["consequence:idiom"] = max(found["consequence:idiom"], float(has["warning_idiom"]))
+    found["consequence:danger_words"] = max(found["consequence:danger_words"], float(has["danger"]))
     found["urging:any"] = max(found["urging:any"], float(has["urge"]))
-    if has["urge"] and (has["consequence"] or has["warning_idiom"]):
+    if has["urge"] and (has["consequence"] or has["danger"] or has["warning_idiom"]):
         found["urging:with_danger"] = 1.0
     found["negation:denial"] = max(found["negation:denial"], float(denial))
     found["past:action"] = max(found["past:action"], float(has["past_action"]))
@@ -190,23 +193,63 @@ def _analyse_sentence(sentence: str, patterns: dict[str, re.Pattern], found: dic
     found["monitoring:question"] = max(found["monitoring:question"], float("?" in sentence))
 
 
+@dataclass(frozen=True)
+class Commitment:
+    """A commitment marker and what follows it: a harmful act, or some other action."""
+
+    kind: str  # "harm" | "action"
+    agent: str
+    negated: bool
+    hedged: bool
+    readiness: bool
+    span: tuple[int, int]
+
+
 def _commitments(sentence: str, patterns: dict[str, re.Pattern]):
-    """Yield (agent, negated, hedged, span) for each commitment marker followed by a harmful act."""
+    """Yield a Commitment per commitment marker followed by an act (harmful or other)."""
     for marker in patterns["commitment"].finditer(sentence):
         following = sentence[marker.end() :]
         window = " ".join(following.split()[:_WINDOW_WORDS])
         clause = _clause_before(sentence[: marker.start()])
+        if _COUNTERFACTUAL.match(following):
+            continue  # "would have suspended": a past that did not happen
         harm = patterns["harm_action"].search(window)
+        kind, gap, agent = "harm", window[: harm.start()] if harm else "", None
+        if harm and patterns["procedural"].search(gap):
+            continue  # "will discuss possible measures"
         if harm:
-            gap = window[: harm.start()]
             agent = _agent(clause, following, sentence[: marker.start()], patterns)
-        elif _PASSIVE.search(following) and patterns["harm_action"].search(_last_words(clause, 6)):
+        elif (_PASSIVE.search(following) or _PASSIVE_MARKER.search(marker.group(0))) and patterns["harm_action"].search(
+            _last_words(clause, 6)
+        ):
             gap, agent = window[:12], "passive"  # "countermeasures will be taken"
         else:
-            continue
-        negated = bool(patterns["negation"].search(marker.group(0) + " " + gap + " " + _last_words(clause, 3)))
-        hedged = bool(patterns["hedge"].search(marker.group(0)))
-        yield agent, negated, hedged, (marker.start(), marker.end() + len(window))
+            verb = _main_verb(window)
+            if not verb or patterns["benign_action"].fullmatch(verb) or patterns["procedural"].fullmatch(verb):
+                continue
+            kind, gap, agent = (
+                "action",
+                window[: window.find(verb)],
+                _agent(clause, following, sentence[: marker.start()], patterns),
+            )
+        yield Commitment(
+            kind=kind,
+            agent=agent,
+            negated=bool(patterns["negation"].search(marker.group(0) + " " + gap + " " + _last_words(clause, 3))),
+            hedged=bool(patterns["hedge"].search(marker.group(0))),
+            readiness=bool(_READINESS.search(marker.group(0))),
+            span=(marker.start(), marker.end() + len(window)),
+        )
+
+
+def _main_verb(window: str) -> str | None:
+    """The first word after a commitment marker that is not an adverb, auxiliary or negator."""
+    return next((word for word in re.findall(r"[a-z][a-z'-]*", window) if word not in _SKIP_WORDS), None)
+
+
+def _followed_by(sentence: str, first: re.Pattern, second: re.Pattern, words: int = 5) -> bool:
+    """Whether a match of `first` is followed by one of `second` within a few words."""
+    return any(second.search(" ".join(sentence[match.end() :].split()[:words])) for match in first.finditer(sentence))
 
 
 def _clause_before(prefix: str) -> str:

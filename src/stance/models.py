@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import VotingClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.naive_bayes import ComplementNB
@@ -13,35 +14,65 @@ from stance.config import TrainParams
 from stance.features import CodebookCues, NameMasker
 
 
-def build_pipeline(params: TrainParams) -> Pipeline:
-    """An unfitted vectoriser + linear classifier, as params describe it."""
-    return Pipeline([("features", build_features(params)), ("classifier", build_classifier(params))])
+def build_pipeline(params: TrainParams):
+    """An unfitted text classifier, as params describe it.
+
+    combine=concat: one linear model over the union of the feature blocks (cues scaled by
+    cue_weight). combine=vote: one linear model per view (n-grams, cues), their probabilities
+    averaged with weights 1 and cue_weight, so that neither view can drown the other.
+    """
+    blocks = _blocks(params)
+    if params.combine == "concat" or len(_views(blocks)) == 1:
+        weights = {"cues": params.cue_weight} if "cues" in blocks else None
+        return _view(list(blocks.items()), params, weights)
+    views = _views(blocks)
+    return VotingClassifier(
+        [(name, _view(parts, params)) for name, parts in views.items()],
+        voting="soft",
+        weights=[params.cue_weight if name == "cues" else 1.0 for name in views],
+    )
 
 
-def build_features(params: TrainParams) -> FeatureUnion:
-    """The union of the feature blocks params name; cue features weighted by cue_weight."""
-    parts, weights = [], {}
+def _blocks(params: TrainParams) -> dict:
+    blocks = {}
     if "word" in params.features:
-        vectoriser = TfidfVectorizer(
-            analyzer="word",
-            ngram_range=(1, params.word_ngram_max),
-            min_df=params.min_df,
-            sublinear_tf=params.sublinear_tf,
-            token_pattern=r"(?u)\b\w[\w']*\b",
+        blocks["word"] = _masked(
+            TfidfVectorizer(
+                analyzer="word",
+                ngram_range=(1, params.word_ngram_max),
+                min_df=params.min_df,
+                sublinear_tf=params.sublinear_tf,
+                token_pattern=r"(?u)\b\w[\w']*\b",
+            ),
+            params,
         )
-        parts.append(("word", _masked(vectoriser, params)))
     if "char" in params.features:
-        vectoriser = TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=(params.char_ngram_min, params.char_ngram_max),
-            min_df=params.min_df,
-            sublinear_tf=params.sublinear_tf,
+        blocks["char"] = _masked(
+            TfidfVectorizer(
+                analyzer="char_wb",
+                ngram_range=(params.char_ngram_min, params.char_ngram_max),
+                min_df=params.min_df,
+                sublinear_tf=params.sublinear_tf,
+            ),
+            params,
         )
-        parts.append(("char", _masked(vectoriser, params)))
     if "cues" in params.features:
-        parts.append(("cues", CodebookCues(families=tuple(params.cue_families))))
-        weights["cues"] = params.cue_weight
-    return FeatureUnion(parts, transformer_weights=weights or None)
+        blocks["cues"] = CodebookCues(families=tuple(params.cue_families))
+    return blocks
+
+
+def _views(blocks: dict) -> dict[str, list]:
+    ngrams = [(name, block) for name, block in blocks.items() if name != "cues"]
+    views = {"ngrams": ngrams} if ngrams else {}
+    if "cues" in blocks:
+        views["cues"] = [("cues", blocks["cues"])]
+    return views
+
+
+def _view(parts: list, params: TrainParams, weights: dict | None = None) -> Pipeline:
+    return Pipeline(
+        [("features", FeatureUnion(parts, transformer_weights=weights)), ("classifier", build_classifier(params))]
+    )
 
 
 def _masked(vectoriser: TfidfVectorizer, params: TrainParams):
