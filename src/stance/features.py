@@ -73,7 +73,9 @@ _AGENTLESS = re.compile(
 )
 _MODAL_CONSEQUENCE = re.compile(r"\b(?:will|would|could|may|might|can|shall)\b")
 _SKIP_WORDS = frozenset(
-    ["also", "then", "now", "soon", "still", "again", "further", "immediately", "swiftly", "quickly", "certainly", "definitely", "surely", "therefore", "thus", "consequently", "accordingly", "likely", "probably", "not", "no", "longer", "never", "be", "to", "have", "need", "seek", "try", "all", "its", "our", "their", "the", "a", "an", "only", "just", "simply", "even", "henceforth", "jointly", "together", "firmly", "duly"]
+    """also then now soon still again further immediately swiftly quickly certainly definitely surely therefore
+    thus consequently accordingly likely probably not no longer never be to have need seek try all its our their
+    the a an only just simply even henceforth jointly together firmly duly""".split()
 )
 _COUNTERFACTUAL = re.compile(r"\s*(?:not\s+)?have\s+(?:been\s+)?\w+(?:ed|en)\b")
 _READINESS = re.compile(r"reserv|ready|prepared|stands? by|orders|instruct|authori")
