@@ -72,11 +72,6 @@ _AGENTLESS = re.compile(
     r"policies|decision|course|situation|deployment|drills?|exercises?|plans?)\b"
 )
 _MODAL_CONSEQUENCE = re.compile(r"\b(?:will|would|could|may|might|can|shall)\b")
-_SKIP_WORDS = frozenset(
-    """also then now soon still again further immediately swiftly quickly certainly definitely surely therefore
-    thus consequently accordingly likely probably not no longer never be to have need seek try all its our their
-    the a an only just simply even henceforth jointly together firmly duly""".split()
-)
 _COUNTERFACTUAL = re.compile(r"\s*(?:not\s+)?have\s+(?:been\s+)?\w+(?:ed|en)\b")
 _READINESS = re.compile(r"reserv|ready|prepared|stands? by|orders|instruct|authori")
 _PASSIVE_MARKER = re.compile(r"\b(?:being|to be)\b")
@@ -226,7 +221,7 @@ def _commitments(sentence: str, patterns: dict[str, re.Pattern]):
         ):
             gap, agent = window[:12], "passive"  # "countermeasures will be taken"
         else:
-            verb = _main_verb(window)
+            verb = _main_verb(window, patterns["skip_word"])
             if not verb or patterns["benign_action"].fullmatch(verb) or patterns["procedural"].fullmatch(verb):
                 continue
             kind, gap, agent = (
@@ -244,9 +239,9 @@ def _commitments(sentence: str, patterns: dict[str, re.Pattern]):
         )
 
 
-def _main_verb(window: str) -> str | None:
+def _main_verb(window: str, skip: re.Pattern) -> str | None:
     """The first word after a commitment marker that is not an adverb, auxiliary or negator."""
-    return next((word for word in re.findall(r"[a-z][a-z'-]*", window) if word not in _SKIP_WORDS), None)
+    return next((word for word in re.findall(r"[a-z][a-z'-]*", window) if not skip.fullmatch(word)), None)
 
 
 def _followed_by(sentence: str, first: re.Pattern, second: re.Pattern, words: int = 5) -> bool:
