@@ -82,16 +82,51 @@ class TrainParams(Section):
         return self
 
 
+class Candidate(Section):
+    """One family of pipelines for model selection: a grid over train.* keys."""
+
+    name: str
+    eligible: bool = True
+    grid: dict[str, list] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _grid_names_train_keys(self) -> Candidate:
+        unknown = sorted(set(self.grid) - set(TrainParams.model_fields))
+        if unknown:
+            raise ValueError(
+                f"candidate {self.name!r}: unknown train key(s) {unknown}; "
+                f"allowed: {', '.join(TrainParams.model_fields)}"
+            )
+        return self
+
+
+class SelectParams(Section):
+    """Model selection: grouped cross-validation over candidate pipelines on the training set."""
+
+    enabled: bool = True
+    folds: int = Field(default=5, ge=2)
+    seed: int = 42
+    n_jobs: int = 1
+    backend: Literal["loky", "dask"] = "loky"
+    scheduler: str = "local"
+    candidates: tuple[Candidate, ...] = ()
+
+
 class EvaluateParams(Section):
     """How the model is scored on held-out data."""
 
     external: tuple[str, ...] = ()
+    bootstrap: int = Field(default=1000, ge=100)
+    seed: int = 42
+    calibration_bins: int = Field(default=10, ge=2)
+    learning_curve: tuple[float, ...] = (0.1, 0.25, 0.5, 0.75, 1.0)
 
 
 class Params(Section):
     clean: CleanParams = CleanParams()
     split: SplitParams = SplitParams()
     train: TrainParams = TrainParams()
+    select: SelectParams = SelectParams()
     evaluate: EvaluateParams = EvaluateParams()
 
 

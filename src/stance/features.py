@@ -303,3 +303,6 @@ class NameMasker(TransformerMixin, BaseEstimator):
             return word if word.lower() in known else self.placeholder
 
         return [_DIGITS.sub("0", _CAPITALISED.sub(mask, str(text))) for text in texts]
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        return np.asarray(input_features if input_features is not None else ["text"], dtype=object)

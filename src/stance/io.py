@@ -57,8 +57,8 @@ def read_batch(path: Path, columns: dict[str, str] | None = None) -> Batch:
     return Batch(name=path.name, rows=frame)
 
 
-def read_table(source: str) -> pd.DataFrame:
-    """Read a CSV or JSONL table from a path, or from stdin when source is '-'."""
+def read_table(source: str, lines: bool = False) -> pd.DataFrame:
+    """Read a CSV or JSONL table from a path, or from stdin when source is '-' (with a line column if asked)."""
     if source == "-":
         name, data = "<stdin>", sys.stdin.buffer.read()
     else:
@@ -69,7 +69,8 @@ def read_table(source: str) -> pd.DataFrame:
             raise StanceError(f"{source}: cannot read ({exc.strerror})") from None
     text = _decode(name, data)
     parse = _parse_jsonl if name.endswith(".jsonl") or text.lstrip().startswith("{") else _parse_csv
-    return parse(name, text).drop(columns="line")
+    table = parse(name, text)
+    return table if lines else table.drop(columns="line")
 
 
 def _decode(name, data: bytes) -> str:
@@ -165,3 +166,20 @@ def write_json(obj, path: Path) -> None:
 def write_text(text: str, path: Path) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def read_external(path: Path, params) -> pd.DataFrame:
+    """A labelled CSV/JSONL outside the corpus (text, label), labels checked against params."""
+    table = read_table(str(path), lines=True)
+    missing = [c for c in ("text", "label") if c not in table.columns]
+    if missing:
+        raise located(path, 1, f"missing column {missing[0]!r} (an external set needs text and label)")
+    lowered = {k.casefold(): v for k, v in params.synonyms.items()}
+    labels = table["label"].fillna("").str.strip().map(lambda v: lowered.get(v.casefold(), v.casefold()))
+    unknown = labels[~labels.isin(params.labels)]
+    if not unknown.empty:
+        row = unknown.index[0]
+        raise located(
+            path, table["line"][row], f"unknown label {table['label'][row]!r} (allowed: {', '.join(params.labels)})"
+        )
+    return table.drop(columns="line").assign(label=labels, text=table["text"].fillna("").astype(str))

@@ -36,3 +36,40 @@ def save_figure(figure, path: Path) -> None:
     with atomic_path(path) as tmp:
         figure.savefig(tmp, format="png", metadata={"Software": None})
     plt.close(figure)
+
+
+def line_figure(frame: pd.DataFrame, x: str, y: str, title: str, group: str | None = None, diagonal: bool = False):
+    """A line chart of y against x, one line per value of `group`."""
+    figure, axes = plt.subplots(figsize=(5.2, 4.0), dpi=100)
+    groups = frame.groupby(group, sort=False) if group else [(None, frame)]
+    for name, part in groups:
+        axes.plot(part[x], part[y], marker="o" if len(part) < 30 else None, markersize=3, label=name)
+    if diagonal:
+        axes.plot([0, 1], [0, 1], linestyle=":", color="grey")
+    axes.set_xlabel(x.replace("_", " "))
+    axes.set_ylabel(y.replace("_", " "))
+    axes.set_title(title)
+    if group:
+        axes.legend()
+    figure.tight_layout()
+    return figure
+
+
+def bars_figure(
+    labels: list[str],
+    values: list[float],
+    title: str,
+    errors: list[float] | None = None,
+    xlabel: str = "",
+    highlight: list[bool] | None = None,
+):
+    """Horizontal bars, top to bottom in the given order, optionally with error bars."""
+    figure, axes = plt.subplots(figsize=(6.4, 0.28 * len(labels) + 1.2), dpi=100)
+    colours = ["#1f77b4" if not highlight or h else "#b0b0b0" for h in (highlight or [True] * len(labels))]
+    axes.barh(range(len(labels)), values, xerr=errors, color=colours, capsize=2)
+    axes.set_yticks(range(len(labels)), labels, fontsize=7)
+    axes.invert_yaxis()
+    axes.set_xlabel(xlabel)
+    axes.set_title(title)
+    figure.tight_layout()
+    return figure

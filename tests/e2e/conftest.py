@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT_FILES = ["dvc.yaml", "params.yaml", ".dvcignore", ".dvc/config", ".gitignore", "data/raw", "docs", "src"]
@@ -30,8 +31,17 @@ def run(cwd: Path, *command: str, check: bool = True, stdin: str | None = None) 
     return result
 
 
-def make_project(destination: Path) -> Path:
-    """Copy the project's pipeline into `destination` and commit it in a new git repo."""
+FAST_SELECTION = [
+    {"name": "reference", "eligible": False, "grid": {"features": [["word"]], "combine": ["concat"]}},
+    {"name": "n-grams + cues", "grid": {"features": [["word", "char", "cues"]], "combine": ["vote", "concat"]}},
+]
+
+
+def make_project(destination: Path, fast: bool = True) -> Path:
+    """Copy the project's pipeline into `destination` and commit it in a new git repo.
+
+    fast: a two-candidate model-selection grid, so that the real `dvc repro` stays quick.
+    """
     for name in PROJECT_FILES:
         source, target = ROOT / name, destination / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -39,6 +49,11 @@ def make_project(destination: Path) -> Path:
             shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(source, target)
+    if fast:
+        params = yaml.safe_load((destination / "params.yaml").read_text())
+        params["select"]["candidates"] = FAST_SELECTION
+        params["evaluate"]["bootstrap"] = 200
+        (destination / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     run(destination, "git", "init", "-q", "-b", "main")
     run(destination, "git", "add", "-A")
     run(destination, "git", "commit", "-q", "-m", "project")

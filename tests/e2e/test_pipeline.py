@@ -6,7 +6,7 @@ import json
 
 from tests.e2e.conftest import ROOT, run
 
-STAGES = ["clean", "agreement", "datacard", "split", "train", "evaluate", "report"]
+STAGES = ["clean", "agreement", "datacard", "split", "select", "train", "evaluate", "ablation", "behaviour", "report"]
 
 
 def ran(output: str) -> set[str]:
@@ -26,6 +26,9 @@ def test_outputs_exist_and_parse(project):
     assert (project / "models/model.skops").stat().st_size > 0
     report = (project / "reports/report.md").read_text()
     assert "## Metrics" in report and "plots/confusion.png" in report
+    assert metrics["macro_f1_ci95"][0] <= metrics["macro_f1"] <= metrics["macro_f1_ci95"][1]
+    baselines = json.loads((project / "reports/metrics.json").read_text())["baselines"]
+    assert {"majority", "cue_rules"} <= set(baselines)
 
 
 def test_committed_data_card_matches_the_shipped_corpus(project):
@@ -90,5 +93,21 @@ def test_changing_a_train_param_reruns_only_downstream(project):
     params = project / "params.yaml"
     params.write_text(params.read_text().replace("  C: 1.0", "  C: 0.5"))
     result = run(project, "dvc", "repro")
-    # report reruns only when the new metrics differ; DVC skips it on identical inputs
-    assert {"train", "evaluate"} <= ran(result.stdout) <= {"train", "evaluate", "report"}
+    # downstream stages rerun only when their inputs changed; DVC skips them on identical inputs
+    assert {"select", "train", "evaluate"} <= ran(result.stdout)
+    assert ran(result.stdout) <= {"select", "train", "evaluate", "ablation", "behaviour", "report"}
+
+
+def test_compare_two_revisions_and_report_the_difference(project):
+    assert "## Comparison with the previous revision" in (project / "reports/report.md").read_text()
+    run(project, "git", "add", "-A")
+    run(project, "git", "commit", "-q", "-m", "C=0.5")
+    result = json.loads(run(project, "stance", "compare", "HEAD~1", "HEAD").stdout)
+    low, high = result["macro_f1_difference_ci95"]
+    assert low <= result["macro_f1_difference"] <= high
+    assert result["n"] > 0 and 0 <= result["mcnemar"]["p_value"] <= 1
+
+
+def test_compare_names_a_missing_revision(project):
+    result = run(project, "stance", "compare", "HEAD", "no-such-rev", check=False)
+    assert result.returncode == 2 and "no-such-rev" in result.stderr and "Traceback" not in result.stderr

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from stance.config import TrainParams
-from stance.stages.evaluate import evaluate_model, score
+from stance.config import EvaluateParams, TrainParams
+from stance.stages.evaluate import evaluate_model
 from stance.stages.predict import predict_frame
 from stance.stages.train import train_model
 
@@ -20,17 +20,21 @@ def test_every_catalogue_classifier_fits_and_gives_probabilities(labelled, class
 
 def test_model_learns_its_training_data(labelled):
     model = train_model(labelled, TrainParams(min_df=1, C=10.0))
-    metrics, predictions = evaluate_model(model, labelled, LABELS)
-    assert metrics["test"]["accuracy"] >= 0.9
-    assert list(predictions.columns[:3]) == ["statement_id", "text", "actual"]
+    result = evaluate_model(model, labelled, labelled, LABELS, EvaluateParams(bootstrap=100))
+    assert result.metrics["test"]["accuracy"] >= 0.9
+    assert list(result.predictions.columns[:4]) == ["statement_id", "text", "actual", "predicted"]
+    assert set(result.metrics["baselines"]) == {"majority", "cue_rules"}
+    assert result.metrics["baselines"]["majority"]["accuracy"] == pytest.approx(1 / 3, abs=0.01)
+    assert set(result.precision_recall["class"]) == set(LABELS)
+    assert (result.errors["probability"].diff().dropna() <= 0).all()
 
 
-def test_score_shape_and_values():
-    metrics = score(["threat", "warning", "neutral", "neutral"], ["threat", "neutral", "neutral", "neutral"], LABELS)
-    assert metrics["accuracy"] == 0.75
-    assert metrics["per_class"]["warning"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1}
-    assert metrics["per_class"]["neutral"]["precision"] == pytest.approx(0.6667)
-    assert metrics["macro_f1"] == pytest.approx(round((1 + 0 + 0.8) / 3, 4))
+def test_external_sets_get_their_own_section(labelled):
+    model = train_model(labelled, TrainParams(min_df=1))
+    external = {"mine": labelled[["text", "label"]].head(9)}
+    result = evaluate_model(model, labelled, labelled, LABELS, EvaluateParams(bootstrap=100), external)
+    assert result.metrics["external"]["mine"]["n"] == 9
+    assert "macro_f1_ci95" in result.metrics["external"]["mine"]
 
 
 def test_fitting_twice_gives_identical_probabilities(labelled):

@@ -1,0 +1,1 @@
+"""CheckList-style behavioural tests of a fitted stance classifier (see suite.py)."""

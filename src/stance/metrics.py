@@ -1,0 +1,71 @@
+"""Scores with their uncertainty: point metrics, bootstrap intervals, paired comparisons."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import binomtest
+from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score, precision_recall_fscore_support
+
+
+def score(actual, predicted, labels: list[str]) -> dict:
+    """Accuracy, macro/weighted F1, Cohen's κ vs gold and per-class scores, rounded for reports."""
+    actual, predicted = np.asarray(actual), np.asarray(predicted)
+    precision, recall, f1, support = precision_recall_fscore_support(actual, predicted, labels=labels, zero_division=0)
+    return {
+        "macro_f1": _round(f1_score(actual, predicted, labels=labels, average="macro", zero_division=0)),
+        "accuracy": _round(accuracy_score(actual, predicted)),
+        "weighted_f1": _round(f1_score(actual, predicted, labels=labels, average="weighted", zero_division=0)),
+        "kappa": _round(cohen_kappa_score(actual, predicted, labels=labels)) if len(set(actual)) > 1 else None,
+        "n": len(actual),
+        "per_class": {
+            label: {"precision": _round(p), "recall": _round(r), "f1": _round(f), "support": int(s)}
+            for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
+        },
+    }
+
+
+def bootstrap_ci(actual, predicted, labels: list[str], resamples: int, seed: int) -> dict:
+    """Percentile 95% intervals for macro-F1 and accuracy over `resamples` bootstrap samples."""
+    actual, predicted = np.asarray(actual), np.asarray(predicted)
+    rng = np.random.default_rng(seed)
+    macro, accuracy = [], []
+    for _ in range(resamples):
+        index = rng.integers(0, len(actual), len(actual))
+        macro.append(f1_score(actual[index], predicted[index], labels=labels, average="macro", zero_division=0))
+        accuracy.append(float(np.mean(actual[index] == predicted[index])))
+    return {"macro_f1_ci95": _interval(macro), "accuracy_ci95": _interval(accuracy)}
+
+
+def paired_comparison(actual, first, second, labels: list[str], resamples: int, seed: int) -> dict:
+    """Macro-F1 difference (second − first) with a paired-bootstrap 95% CI, and McNemar's exact test."""
+    actual, first, second = np.asarray(actual), np.asarray(first), np.asarray(second)
+    rng = np.random.default_rng(seed)
+    differences = []
+    for _ in range(resamples):
+        index = rng.integers(0, len(actual), len(actual))
+        differences.append(
+            f1_score(actual[index], second[index], labels=labels, average="macro", zero_division=0)
+            - f1_score(actual[index], first[index], labels=labels, average="macro", zero_division=0)
+        )
+    only_first = int(np.sum((first == actual) & (second != actual)))
+    only_second = int(np.sum((first != actual) & (second == actual)))
+    discordant = only_first + only_second
+    p_value = binomtest(only_second, discordant, 0.5).pvalue if discordant else 1.0
+    delta = f1_score(actual, second, labels=labels, average="macro", zero_division=0) - f1_score(
+        actual, first, labels=labels, average="macro", zero_division=0
+    )
+    return {
+        "n": len(actual),
+        "macro_f1_difference": _round(delta),
+        "macro_f1_difference_ci95": _interval(differences),
+        "mcnemar": {"only_first_correct": only_first, "only_second_correct": only_second, "p_value": _round(p_value)},
+    }
+
+
+def _interval(values: list[float]) -> list[float]:
+    low, high = np.percentile(values, [2.5, 97.5])
+    return [_round(low), _round(high)]
+
+
+def _round(value) -> float:
+    return round(float(value), 4)

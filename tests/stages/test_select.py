@@ -1,0 +1,48 @@
+import pandas as pd
+import pytest
+
+from stance.config import Candidate, SelectParams, TrainParams
+from stance.stages.select import expand, select_model
+from tests.conftest import NEUTRALS, THREATS, WARNINGS
+
+
+@pytest.fixture
+def corpus() -> pd.DataFrame:
+    rows = [(t, "threat") for t in THREATS] + [(t, "warning") for t in WARNINGS] + [(t, "neutral") for t in NEUTRALS]
+    rows = rows * 2
+    return pd.DataFrame(
+        {
+            "statement_id": [f"s{i}" for i in range(len(rows))],
+            "text": [t for t, _ in rows],
+            "label": [lab for _, lab in rows],
+            "source_id": [f"d{i % 12}" for i in range(len(rows))],
+        }
+    )
+
+
+def test_grid_expands_to_validated_params():
+    candidates = (Candidate(name="c", grid={"classifier": ["logreg", "sgd"], "C": [0.5, 2.0]}),)
+    points = expand(candidates, TrainParams())
+    assert len(points) == 4 and {p[3].classifier for p in points} == {"logreg", "sgd"}
+
+
+def test_unknown_grid_key_is_refused():
+    with pytest.raises(ValueError, match="unknown train key"):
+        Candidate(name="bad", grid={"clasifier": ["logreg"]})
+
+
+def test_best_eligible_candidate_is_chosen_reproducibly(corpus):
+    params = SelectParams(
+        folds=3,
+        candidates=(
+            Candidate(name="reference", eligible=False, grid={"features": [["word"]], "min_df": [1]}),
+            Candidate(name="mix", grid={"features": [["word", "cues"]], "min_df": [1], "C": [0.1, 10.0]}),
+        ),
+    )
+    table, chosen = select_model(corpus, params, TrainParams())
+    again = select_model(corpus, params, TrainParams())
+    assert chosen == again[1] and table.equals(again[0])
+    assert chosen["candidate"] == "mix"
+    assert len(table) == 3 and set(table["eligible"]) == {True, False}
+    best = table[table["eligible"]]["cv_macro_f1_mean"].max()
+    assert chosen["cv_macro_f1_mean"] == best

@@ -1,0 +1,36 @@
+import numpy as np
+import pytest
+
+from stance.metrics import bootstrap_ci, paired_comparison, score
+
+LABELS = ["threat", "warning", "neutral"]
+
+
+def test_score_shape_and_values():
+    metrics = score(["threat", "warning", "neutral", "neutral"], ["threat", "neutral", "neutral", "neutral"], LABELS)
+    assert metrics["accuracy"] == 0.75
+    assert metrics["per_class"]["warning"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1}
+    assert metrics["macro_f1"] == pytest.approx(round((1 + 0 + 0.8) / 3, 4))
+    assert -1 <= metrics["kappa"] <= 1 and metrics["weighted_f1"] == pytest.approx(0.65)
+
+
+def test_bootstrap_interval_brackets_the_estimate_and_is_reproducible():
+    rng = np.random.default_rng(0)
+    actual = rng.choice(LABELS, 300)
+    predicted = np.where(rng.random(300) < 0.7, actual, rng.choice(LABELS, 300))
+    first = bootstrap_ci(actual, predicted, LABELS, resamples=300, seed=1)
+    assert first == bootstrap_ci(actual, predicted, LABELS, resamples=300, seed=1)
+    low, high = first["macro_f1_ci95"]
+    assert low < score(actual, predicted, LABELS)["macro_f1"] < high
+    assert high - low < 0.2
+
+
+def test_paired_comparison_sees_a_real_improvement_and_no_change():
+    rng = np.random.default_rng(3)
+    actual = rng.choice(LABELS, 400)
+    weak = np.where(rng.random(400) < 0.5, actual, rng.choice(LABELS, 400))
+    strong = np.where(rng.random(400) < 0.9, actual, weak)
+    better = paired_comparison(actual, weak, strong, LABELS, resamples=300, seed=0)
+    assert better["macro_f1_difference_ci95"][0] > 0 and better["mcnemar"]["p_value"] < 0.001
+    same = paired_comparison(actual, weak, weak, LABELS, resamples=100, seed=0)
+    assert same["macro_f1_difference"] == 0 and same["mcnemar"]["p_value"] == 1.0
