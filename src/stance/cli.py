@@ -35,6 +35,7 @@ from stance.stages.report import ReportInputs, build_sections, to_html, to_markd
 from stance.stages.select import select_model
 from stance.stages.split import split_statements
 from stance.stages.train import train_model
+from stance.tasks import TASKS, task_labels, task_recipe, task_rows
 
 
 def read_frame(path: Path) -> pd.DataFrame:
@@ -98,10 +99,14 @@ def run_datacard(params: Params, args) -> None:
 
 
 def run_split(params: Params, args) -> None:
-    train, test = split_statements(read_frame(paths.STATEMENTS), params.split)
+    train, test, summary = split_statements(read_frame(paths.STATEMENTS), params.split)
     write_csv(train, paths.TRAIN)
     write_csv(test, paths.TEST)
-    print(f"split: {len(train)} train, {len(test)} test")
+    write_json(summary, paths.SPLIT_SUMMARY)
+    print(
+        f"split: {len(train)} train, {len(test)} test, {summary['statements_moved_to_train']} moved to train "
+        f"(near-duplicates of training statements and their documents)"
+    )
 
 
 def run_select(params: Params, args) -> None:
@@ -120,73 +125,68 @@ def run_select(params: Params, args) -> None:
             xlabel="macro-F1",
             highlight=table["eligible"].tolist(),
         )
-        save_figure(figure, paths.FIGURES["selection"])
+        save_figure(figure, paths.SELECTION_FIGURE)
     write_csv(table, paths.SELECTION_TABLE)
     write_json(chosen, paths.SELECTION)
     print(f"select: {chosen['candidate']} {chosen['overrides']}")
 
 
 def run_train(params: Params, args) -> None:
-    train_params = chosen_train_params(params)
-    save_model(train_model(read_frame(paths.TRAIN), train_params), paths.MODEL)
-    print(f"train: {'+'.join(train_params.features)} {train_params.combine} {train_params.classifier} → {paths.MODEL}")
+    recipe, out = task_recipe(args.task, chosen_train_params(params)), paths.task_outputs(args.task)
+    save_model(train_model(task_rows(read_frame(paths.TRAIN), args.task), recipe), out.model)
+    print(f"train {args.task}: {'+'.join(recipe.features)} {recipe.combine} {recipe.classifier} → {out.model}")
 
 
 def run_evaluate(params: Params, args) -> None:
-    labels = list(params.clean.labels)
-    model, train, test = load_model(paths.MODEL), read_frame(paths.TRAIN), read_frame(paths.TEST)
-    result = evaluate_model(model, test, train, labels, params.evaluate, external_sets(params))
-    write_json(result.metrics, paths.METRICS)
-    write_csv(result.predictions.drop(columns="text"), paths.PREDICTIONS)
-    write_csv(result.predictions[["actual", "predicted"]], paths.CONFUSION_CSV)
+    labels, out = task_labels(args.task, params), paths.task_outputs(args.task)
+    model = load_model(out.model)
+    train, test = (task_rows(read_frame(p), args.task) for p in (paths.TRAIN, paths.TEST))
+    external = external_sets(params) if args.task == "stance" else {}
+    result = evaluate_model(model, test, train, labels, params.evaluate, external, rules=args.task == "stance")
+    write_json(result.metrics, out.metrics)
+    write_csv(result.predictions.drop(columns="text"), out.predictions)
+    write_csv(result.predictions[["actual", "predicted"]], out.plots / "confusion.csv")
     for label in labels:
-        write_csv(result.precision_recall[result.precision_recall["class"] == label], paths.PR_DIR / f"{label}.csv")
-    write_csv(result.calibration, paths.CALIBRATION_CSV)
-    write_csv(result.slices, paths.SLICES)
-    write_csv(result.errors, paths.ERRORS)
-    write_csv(top_features(model), paths.TOP_FEATURES)
-    curve = learning_curve(
-        train, test, chosen_train_params(params), labels, params.evaluate.learning_curve, params.evaluate.seed
-    )
-    write_csv(curve, paths.LEARNING_CURVE_CSV)
-    _evaluation_figures(result, curve, labels)
-    test_scores = result.metrics["test"]
+        part = result.precision_recall[result.precision_recall["class"] == label]
+        write_csv(part, out.plots / "precision_recall" / f"{label}.csv")
+    write_csv(result.calibration, out.plots / "calibration.csv")
+    write_csv(result.slices, out.slices)
+    write_csv(result.errors, out.errors)
+    features = top_features(model)
+    write_csv(features, out.top_features)
+    recipe = task_recipe(args.task, chosen_train_params(params))
+    curve = learning_curve(train, test, recipe, labels, params.evaluate.learning_curve, params.evaluate.seed)
+    write_csv(curve, out.plots / "learning_curve.csv")
+    _evaluation_figures(result, curve, features, labels, out)
+    scores = result.metrics["test"]
     print(
-        f"evaluate: macro-F1 {test_scores['macro_f1']:.4f} {test_scores['macro_f1_ci95']}, "
-        f"accuracy {test_scores['accuracy']:.4f}"
+        f"evaluate {args.task}: macro-F1 {scores['macro_f1']:.4f} {scores['macro_f1_ci95']}, "
+        f"accuracy {scores['accuracy']:.4f}"
     )
 
 
-def _evaluation_figures(result, curve: pd.DataFrame, labels: list[str]) -> None:
-    test = result.metrics["test"]
+def _evaluation_figures(
+    result, curve: pd.DataFrame, features: pd.DataFrame, labels: list[str], out: paths.TaskOutputs
+) -> None:
+    title = f"test, macro-F1 {result.metrics['test']['macro_f1']:.3f}"
+    predictions = result.predictions
     save_figure(
-        confusion_figure(
-            result.predictions["actual"],
-            result.predictions["predicted"],
-            labels,
-            title=f"test, macro-F1 {test['macro_f1']:.3f}",
-        ),
-        paths.FIGURES["confusion"],
+        confusion_figure(predictions["actual"], predictions["predicted"], labels, title=title), out.figure("confusion")
     )
     save_figure(
         line_figure(result.precision_recall, "recall", "precision", "precision–recall (test)", group="class"),
-        paths.FIGURES["precision_recall"],
+        out.figure("precision_recall"),
     )
     save_figure(
         line_figure(result.calibration, "confidence", "accuracy", "reliability (test)", diagonal=True),
-        paths.FIGURES["calibration"],
+        out.figure("calibration"),
     )
-    save_figure(line_figure(curve, "train_size", "macro_f1", "learning curve"), paths.FIGURES["learning_curve"])
-    features = pd.read_csv(paths.TOP_FEATURES)
+    save_figure(line_figure(curve, "train_size", "macro_f1", "learning curve"), out.figure("learning_curve"))
     top = features.groupby(["class", "view"], sort=False).head(5)
+    labels_ = [f"{r['class']} · {r.view} · {r.feature}" for _, r in top.iterrows()]
     save_figure(
-        bars_figure(
-            [f"{r['class']} · {r.view} · {r.feature}" for _, r in top.iterrows()],
-            top["weight"].tolist(),
-            "top features per class",
-            xlabel="weight",
-        ),
-        paths.FIGURES["top_features"],
+        bars_figure(labels_, top["weight"].tolist(), "top features per class", xlabel="weight"),
+        out.figure("top_features"),
     )
 
 
@@ -197,7 +197,7 @@ def run_ablation(params: Params, args) -> None:
     test = table[table["dataset"] == "test"]
     save_figure(
         bars_figure(test["variant"].tolist(), test["macro_f1"].tolist(), "ablation (test macro-F1)", xlabel="macro-F1"),
-        paths.FIGURES["ablation"],
+        paths.ABLATION_FIGURE,
     )
     print(f"ablation: {len(table)} rows → {paths.ABLATION}")
 
@@ -223,22 +223,34 @@ def run_report(params: Params, args) -> None:
                 previous, read_frame(paths.PREDICTIONS), labels, params.evaluate.bootstrap, params.evaluate.seed
             ),
         }
+    stance, tone = paths.task_outputs("stance"), paths.task_outputs("tone")
+    figures = {
+        name: stance.figure(name)
+        for name in ("confusion", "precision_recall", "calibration", "learning_curve", "top_features")
+    }
+    figures |= {
+        "selection": paths.SELECTION_FIGURE,
+        "ablation": paths.ABLATION_FIGURE,
+        "tone_confusion": tone.figure("confusion"),
+    }
     inputs = ReportInputs(
         statements=read_frame(paths.STATEMENTS),
         ledger=read_json(paths.CLEAN_LEDGER),
+        split=read_json(paths.SPLIT_SUMMARY),
         agreement=read_json(paths.AGREEMENT),
         label_changes=read_frame(paths.LABEL_CHANGES),
         disputed=read_frame(paths.DISPUTED),
         selection=read_frame(paths.SELECTION_TABLE),
         chosen=read_json(paths.SELECTION),
-        metrics=read_json(paths.METRICS),
-        slices=read_frame(paths.SLICES),
-        top_features=read_frame(paths.TOP_FEATURES),
-        errors=read_frame(paths.ERRORS),
+        metrics=read_json(stance.metrics),
+        tone_metrics=read_json(tone.metrics),
+        slices=read_frame(stance.slices),
+        top_features=read_frame(stance.top_features),
+        errors=read_frame(stance.errors),
         ablation=read_frame(paths.ABLATION),
         behaviour=read_json(paths.BEHAVIOUR),
         comparison=comparison,
-        figures={k: v.relative_to(paths.REPORTS) for k, v in paths.FIGURES.items() if v.is_file()},
+        figures={k: v.relative_to(paths.REPORTS) for k, v in figures.items() if v.is_file()},
     )
     sections = build_sections(inputs)
     write_text(to_markdown("Stance model report", sections), paths.REPORT_MD)
@@ -286,7 +298,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--params", default=str(paths.PARAMS), help="params file (default: %(default)s)")
     commands = parser.add_subparsers(dest="command", required=True)
     for name, run, text in STAGES:
-        commands.add_parser(name, help=text).set_defaults(run=run)
+        stage = commands.add_parser(name, help=text)
+        stage.set_defaults(run=run)
+        if name in ("train", "evaluate"):
+            stage.add_argument("--task", choices=TASKS, default="stance", help="stance (default) or tone")
     compare = commands.add_parser("compare", help="is the change between two revisions real or noise?")
     compare.add_argument("rev_a")
     compare.add_argument("rev_b")

@@ -52,6 +52,7 @@ class SplitParams(Section):
 
     seed: int = 42
     test_size: float = Field(default=0.2, gt=0.0, lt=0.5)
+    near_duplicate_threshold: float = Field(default=0.8, gt=0.0, le=1.0)
 
 
 class TrainParams(Section):

@@ -1,5 +1,6 @@
 """Where every stage reads and writes, relative to the project root (dvc.yaml mirrors these)."""
 
+from dataclasses import dataclass
 from pathlib import Path
 
 PARAMS = Path("params.yaml")
@@ -11,7 +12,9 @@ REJECTS = Path("data/clean/rejects.csv")
 VOTES = Path("data/clean/votes.csv")
 TRAIN = Path("data/split/train.csv")
 TEST = Path("data/split/test.csv")
+SPLIT_SUMMARY = Path("reports/split.json")
 MODEL = Path("models/model.skops")
+MODEL_CARD = Path("models/model_card.json")
 REPORTS = Path("reports")
 CLEAN_LEDGER = REPORTS / "clean.json"
 DISPUTED = REPORTS / "disputed.csv"
@@ -19,26 +22,55 @@ LABEL_CHANGES = REPORTS / "label_changes.csv"
 AGREEMENT = REPORTS / "agreement.json"
 SELECTION_TABLE = REPORTS / "model_selection.csv"
 SELECTION = REPORTS / "selection.json"
-METRICS = REPORTS / "metrics.json"
-PREDICTIONS = REPORTS / "predictions.csv"
-SLICES = REPORTS / "slices.csv"
-ERRORS = REPORTS / "errors.csv"
-TOP_FEATURES = REPORTS / "top_features.csv"
 ABLATION = REPORTS / "ablation.csv"
 BEHAVIOUR = REPORTS / "behaviour.json"
 PLOTS = REPORTS / "plots"
-CONFUSION_CSV = PLOTS / "confusion.csv"
-PR_DIR = PLOTS / "precision_recall"
-CALIBRATION_CSV = PLOTS / "calibration.csv"
-LEARNING_CURVE_CSV = PLOTS / "learning_curve.csv"
-FIGURES = {
-    "confusion": PLOTS / "confusion.png",
-    "precision_recall": PLOTS / "precision_recall.png",
-    "calibration": PLOTS / "calibration.png",
-    "learning_curve": PLOTS / "learning_curve.png",
-    "selection": PLOTS / "model_selection.png",
-    "top_features": PLOTS / "top_features.png",
-    "ablation": PLOTS / "ablation.png",
-}
+SELECTION_FIGURE = PLOTS / "model_selection.png"
+ABLATION_FIGURE = PLOTS / "ablation.png"
 REPORT_MD = REPORTS / "report.md"
 REPORT_HTML = REPORTS / "report.html"
+
+
+@dataclass(frozen=True)
+class TaskOutputs:
+    """The model and evaluation outputs of one task (stance, or tone)."""
+
+    model: Path
+    reports: Path
+
+    @property
+    def metrics(self) -> Path:
+        return self.reports / "metrics.json"
+
+    @property
+    def predictions(self) -> Path:
+        return self.reports / "predictions.csv"
+
+    @property
+    def slices(self) -> Path:
+        return self.reports / "slices.csv"
+
+    @property
+    def errors(self) -> Path:
+        return self.reports / "errors.csv"
+
+    @property
+    def top_features(self) -> Path:
+        return self.reports / "top_features.csv"
+
+    @property
+    def plots(self) -> Path:
+        return self.reports / "plots"
+
+    def figure(self, name: str) -> Path:
+        return self.plots / f"{name}.png"
+
+
+def task_outputs(task: str) -> TaskOutputs:
+    """Stance keeps the top-level paths (models/model.skops, reports/); other tasks get their own folder."""
+    return (
+        TaskOutputs(MODEL, REPORTS) if task == "stance" else TaskOutputs(Path(f"models/{task}.skops"), REPORTS / task)
+    )
+
+
+PREDICTIONS = task_outputs("stance").predictions

@@ -3,14 +3,17 @@
 import csv
 import io
 import json
+import re
 
+import pandas as pd
+
+from stance.stages.split import near_duplicates
 from tests.e2e.conftest import ROOT, run
-
-STAGES = ["clean", "agreement", "datacard", "split", "select", "train", "evaluate", "ablation", "behaviour", "report"]
 
 
 def ran(output: str) -> set[str]:
-    return {stage for stage in STAGES if f"Running stage '{stage}'" in output}
+    """The stages a `dvc repro` ran (foreach members such as train@tone count as their stage)."""
+    return set(re.findall(r"Running stage '([a-z]+)(?:@\w+)?'", output))
 
 
 def test_outputs_exist_and_parse(project):
@@ -29,6 +32,20 @@ def test_outputs_exist_and_parse(project):
     assert metrics["macro_f1_ci95"][0] <= metrics["macro_f1"] <= metrics["macro_f1_ci95"][1]
     baselines = json.loads((project / "reports/metrics.json").read_text())["baselines"]
     assert {"majority", "cue_rules"} <= set(baselines)
+    tone = json.loads((project / "reports/tone/metrics.json").read_text())["test"]
+    assert set(tone["per_class"]) == {"hostile", "neutral", "conciliatory"}
+    behaviour = json.loads((project / "reports/behaviour.json").read_text())
+    assert behaviour["invariance_names"]["pass_rate"] >= 0.99
+
+
+def test_split_shares_no_source_document_and_no_near_duplicate(project):
+    train = pd.read_csv(project / "data/split/train.csv", dtype=str, keep_default_na=False)
+    test = pd.read_csv(project / "data/split/test.csv", dtype=str, keep_default_na=False)
+    assert len(test) > 300
+    assert set(train["source_id"]).isdisjoint(test["source_id"])
+    assert not near_duplicates(test["text"], train["text"], 0.8).any()
+    summary = json.loads((project / "reports/split.json").read_text())
+    assert summary["train"] == len(train) and summary["test"] == len(test)
 
 
 def test_committed_data_card_matches_the_shipped_corpus(project):

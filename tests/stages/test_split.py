@@ -19,7 +19,7 @@ def corpus(n_per_class: int = 20) -> pd.DataFrame:
 
 
 def test_no_source_document_is_on_both_sides():
-    train, test = split_statements(corpus(), SplitParams(seed=1, test_size=0.2))
+    train, test, _ = split_statements(corpus(), SplitParams(seed=1, test_size=0.2))
     assert set(train["source_id"]).isdisjoint(test["source_id"])
     assert len(train) + len(test) == 60
 
@@ -27,7 +27,7 @@ def test_no_source_document_is_on_both_sides():
 def test_split_is_stratified_and_reproducible():
     first = split_statements(corpus(), SplitParams(seed=7))
     second = split_statements(corpus(), SplitParams(seed=7))
-    assert first[1]["statement_id"].tolist() == second[1]["statement_id"].tolist()
+    assert first[1]["statement_id"].tolist() == second[1]["statement_id"].tolist() and first[2] == second[2]
     assert first[1]["label"].value_counts().to_dict() == {"threat": 4, "warning": 4, "neutral": 4}
 
 
@@ -42,3 +42,11 @@ def test_single_class_is_refused():
     data = corpus().assign(label="neutral")
     with pytest.raises(StanceError, match="only one class in the data \\('neutral'\\)"):
         split_statements(data, SplitParams())
+
+
+def test_near_duplicates_of_training_statements_leave_the_test_set():
+    data = corpus()
+    data["text"] = [f"the ministry said on day {i} that talks about fish quotas would go on" for i in range(len(data))]
+    train, test, summary = split_statements(data, SplitParams(seed=1, near_duplicate_threshold=0.8))
+    assert test.empty and len(train) == len(data)
+    assert summary["near_duplicates_found"] > 0 and summary["statements_moved_to_train"] == 12

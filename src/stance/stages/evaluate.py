@@ -39,8 +39,12 @@ def evaluate_model(
     labels: list[str],
     params: EvaluateParams,
     external: dict[str, pd.DataFrame] | None = None,
+    rules: bool = True,
 ) -> Evaluation:
-    """Score `model` on the test split (and external sets), with baselines fitted on `train`."""
+    """Score `model` on the test split (and external sets), with baselines fitted on `train`.
+
+    rules: include the codebook cue-rule baseline (it predicts stance, so not for tone).
+    """
     predictions = predictions_table(model, test)
     metrics = {"test": scored(predictions, labels, params)}
     metrics["baselines"] = {
@@ -48,6 +52,7 @@ def evaluate_model(
             test["label"], baseline.fit(train["text"].tolist(), train["label"]).predict(test["text"].tolist()), labels
         )
         for name, baseline in baselines().items()
+        if rules or name != "cue_rules"
     }
     if external:
         metrics["external"] = {

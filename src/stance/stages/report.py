@@ -102,12 +102,14 @@ def _html_table(frame: pd.DataFrame) -> str:
 class ReportInputs:
     statements: pd.DataFrame
     ledger: dict
+    split: dict
     agreement: dict
     label_changes: pd.DataFrame
     disputed: pd.DataFrame
     selection: pd.DataFrame
     chosen: dict
     metrics: dict
+    tone_metrics: dict
     slices: pd.DataFrame
     top_features: pd.DataFrame
     errors: pd.DataFrame
@@ -146,6 +148,16 @@ def build_sections(r: ReportInputs) -> list[Section]:
                 pd.DataFrame(list(r.ledger["reasons"].items()), columns=["reason", "rows"]),
             ],
         ),
+        Section(
+            "Split",
+            [
+                f"{r.split['train']} training and {r.split['test']} test statements, stratified by label and "
+                f"grouped by source document. {r.split['near_duplicates_found']} test statement(s) were "
+                f"near-duplicates of training statements (word-set Jaccard > "
+                f"{r.split['near_duplicate_threshold']}); they and their documents "
+                f"({r.split['statements_moved_to_train']} statement(s)) were moved to training."
+            ],
+        ),
         Section("Annotator agreement", _agreement_blocks(r.agreement)),
         Section("What the new labels changed", _change_blocks(r.label_changes, r.disputed)),
         Section(
@@ -165,6 +177,16 @@ def build_sections(r: ReportInputs) -> list[Section]:
             ],
         ),
         Section("Metrics (held-out test split)", [_metrics_table(r.metrics), _per_class(r.metrics["test"])]),
+        Section(
+            "Tone (second task, same split)",
+            [
+                "Tone (hostile / neutral / conciliatory) is trained by the same stages on the n-gram blocks of the "
+                "stance recipe.",
+                _metrics_table({"test": r.tone_metrics["test"]}),
+                _per_class(r.tone_metrics["test"]),
+                *([Figure(fig["tone_confusion"], "tone confusion matrix (test)")] if "tone_confusion" in fig else []),
+            ],
+        ),
         Section(
             "Baselines (same test split)",
             [

@@ -6,20 +6,53 @@ sentences that share a press release with training sentences.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.model_selection import StratifiedGroupKFold
 
 from stance.config import SplitParams
 from stance.errors import StanceError
 
 
-def split_statements(statements: pd.DataFrame, params: SplitParams) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (train, test); raise StanceError when a class is too small to split."""
+def split_statements(statements: pd.DataFrame, params: SplitParams) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Return (train, test, summary); raise StanceError when a class is too small to split.
+
+    After the grouped split, any test statement whose word set is near-identical to a
+    training statement's (Jaccard above the threshold) moves to training with its whole
+    source document, so the test score is not flattered by near-copies.
+    """
     n_folds = max(2, round(1 / params.test_size))
     check_class_sizes(statements["label"], minimum=n_folds, purpose=f"split with test_size={params.test_size}")
     folds = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=params.seed)
-    train_index, test_index = next(folds.split(statements, statements["label"], source_groups(statements)))
-    return statements.iloc[train_index].reset_index(drop=True), statements.iloc[test_index].reset_index(drop=True)
+    groups = source_groups(statements)
+    _, test_index = next(folds.split(statements, statements["label"], groups))
+    in_test = np.zeros(len(statements), dtype=bool)
+    in_test[test_index] = True
+    near = near_duplicates(statements["text"][in_test], statements["text"][~in_test], params.near_duplicate_threshold)
+    moved_groups = set(groups[in_test][near])
+    in_test &= ~groups.isin(moved_groups).to_numpy()
+    summary = {
+        "train": int((~in_test).sum()),
+        "test": int(in_test.sum()),
+        "near_duplicate_threshold": params.near_duplicate_threshold,
+        "near_duplicates_found": int(near.sum()),
+        "statements_moved_to_train": int(len(test_index) - in_test.sum()),
+    }
+    return (statements[~in_test].reset_index(drop=True), statements[in_test].reset_index(drop=True), summary)
+
+
+def near_duplicates(candidates: pd.Series, reference: pd.Series, threshold: float) -> np.ndarray:
+    """For each candidate text, whether some reference text shares more than `threshold` of its word set."""
+    if candidates.empty or reference.empty:
+        return np.zeros(len(candidates), dtype=bool)
+    vectoriser = CountVectorizer(binary=True, token_pattern=r"[a-z0-9']+").fit(
+        pd.concat([candidates, reference]).str.lower()
+    )
+    a, b = vectoriser.transform(candidates.str.lower()), vectoriser.transform(reference.str.lower())
+    shared = (a @ b.T).toarray()
+    union = np.asarray(a.sum(axis=1)) + np.asarray(b.sum(axis=1)).T - shared
+    return (shared / np.maximum(union, 1)).max(axis=1) > threshold
 
 
 def source_groups(statements: pd.DataFrame) -> pd.Series:

@@ -1,0 +1,195 @@
+"""Seeded synthetic statements for scale benchmarks (never for model quality claims).
+
+`generate(n, seed)` returns a DataFrame with `text` and `label`: diplomatic-sounding
+sentences built from templates × vocabulary lists, 15–35 words long, in a
+45/27/28 neutral/warning/threat mix, with 3% of labels redrawn at random
+(so no model scores a perfect 1.0). The same (n, seed) always gives the same table,
+and the first rows of a larger table are those of a smaller one drawn
+with the same seed (rows are drawn in seeded blocks of 50,000).
+
+    python benchmarks/synth.py --n 100000 --out benchmarks/.cache/synth-100000.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+LABELS = ("neutral", "warning", "threat")
+SHARES = (0.45, 0.27, 0.28)
+MIN_WORDS, MAX_WORDS = 15, 35
+NOISE = 0.03  # share of rows whose label is redrawn at random
+_BLOCK = 50_000
+
+STATES = (
+    "Borovia", "Hestria", "Zarovia", "Keldor", "Dunmark", "Varkesh", "Iskarra", "Quarran", "Gravonia", "Calderra",
+    "Ostheim", "Westmarch", "Lunaria", "Marovia", "Pelagia", "Solenne", "Tessaly", "Norvand", "Aldora", "Brisca",
+    "Corvath", "Draskor", "Elvania", "Fennmoor", "Galdria", "Halvenia", "Istrova", "Jorvik", "Kestrel", "Lordania",
+    "Mirovia", "Nastra", "Orlenia", "Pravda Coast", "Ruthenia Minor", "Selvaria", "Tornholm", "Uskaria", "Valdora",
+    "Wendmark",
+)  # fmt: skip
+SPEAKERS = (
+    "The foreign ministry of {state}", "{state}'s defence minister", "A spokesperson for the {state} government",
+    "The president of {state}", "{state}'s ambassador to the Continental Security Organisation",
+    "The prime minister of {state}", "A senior {state} military official", "The {state} navy",
+    "{state}'s deputy foreign minister", "The chief of the {state} general staff", "{state}'s interior ministry",
+    "A {state} government source", "The {state} security council", "{state}'s permanent representative",
+)  # fmt: skip
+WHEN = (
+    "on Monday", "on Tuesday", "on Wednesday", "late on Thursday", "on Friday", "over the weekend",
+    "in a televised address", "at a press briefing", "in a written statement", "at a news conference",
+    "during a visit to the border region", "after a cabinet meeting", "in an interview with state television",
+    "at the close of the summit", "in remarks to parliament",
+)  # fmt: skip
+PLACES = (
+    "the northern border", "the Selm peninsula", "Cape Marrow", "the Elsa valley", "the Lessa crossing",
+    "the disputed islands", "the western districts", "the Blue Current strait", "the coastal shipping lanes",
+    "the demilitarised zone", "the mountain passes", "the eastern airspace",
+)  # fmt: skip
+TOPICS = (
+    "the naval drills near {place}", "the new gas pipeline", "the tariff increase on steel imports",
+    "the deployment of missile batteries near {place}", "the expulsion of two diplomats",
+    "the fishing quota dispute", "the reconnaissance flights over {place}", "the sanctions package",
+    "the border demilitarisation protocol", "the troop rotation near {place}", "the grain export corridor",
+    "the arrest of a journalist", "the cyber intrusion at the energy ministry", "the water-sharing agreement",
+    "the closure of the consulate", "the arms transfer to a neighbouring state",
+)  # fmt: skip
+HARMS = (
+    "respond with force", "expel the ambassador", "cut gas deliveries", "impose mirror sanctions",
+    "strike the launch sites", "close the border to all freight", "seize the vessels involved",
+    "suspend the transit agreement", "deploy additional missile units to {place}", "shoot down any intruding aircraft",
+    "freeze the assets of those responsible", "withdraw from the arms control treaty", "halt all grain shipments",
+    "take adequate military-technical measures", "retaliate in kind",
+)  # fmt: skip
+CONDITIONS = (
+    "the drills continue", "another aircraft crosses the line", "payments are not resumed",
+    "the deployment is not reversed within thirty days", "the sanctions are extended", "the vessels are not released",
+    "the provocations near {place} go on", "the tariff takes effect", "its diplomats are harassed again",
+    "the incursions are repeated",
+)  # fmt: skip
+OUTCOMES = (
+    "a dangerous escalation", "an incident that nobody wants", "a new arms race", "a serious miscalculation",
+    "a collapse of the talks", "lasting damage to regional stability", "a spiral beyond anyone's control",
+    "an open confrontation", "a humanitarian crisis", "grave consequences for the whole region",
+)  # fmt: skip
+NEUTRAL_ACTS = (
+    "will attend the summit next week", "welcomed the resumption of talks on {topic}",
+    "published the full troop figures for the exercise", "declined to comment on {topic}",
+    "said consultations with partners on {topic} would continue", "notified neighbouring states of the exercise",
+    "invited foreign observers to the drills near {place}", "signed a memorandum on customs cooperation",
+    "confirmed that two diplomats had left the country last month", "said it was following {topic} closely",
+    "proposed a meeting of military delegations at {place}", "reported that {topic} was on the agenda",
+    "said it had shot down a drone over {place} last week", "noted that the previous round of sanctions had expired",
+)  # fmt: skip
+TAILS = (
+    "according to a statement published on its website", "the ministry added",
+    "officials told reporters", "a government spokesperson said", "as negotiators prepared for a new round",
+    "amid rising tension along {place}", "two days after the last round of talks ended",
+    "in comments carried by the state news agency", "diplomatic sources said", "citing the latest intelligence",
+)  # fmt: skip
+
+THREAT_CORES = (
+    "{speaker} said {when} that it would {harm} if {condition}",
+    "{speaker} warned {when} that its forces stand ready to {harm} if {condition}",
+    "{speaker} vowed {when} to {harm} unless {condition}",
+    "{speaker} said {when} that {state2} must stop or we will {harm}",
+    "{speaker} declared {when} that any further step over {topic} will be met with a decision to {harm}",
+    "{speaker} said {when} that it reserves the right to {harm} in response to {topic}",
+)  # fmt: skip
+WARNING_CORES = (
+    "{speaker} warned {when} that {topic} could lead to {outcome}",
+    "{speaker} said {when} that {topic} risked {outcome}",
+    "{speaker} urged {state2} {when} to refrain from {topic}, saying it could trigger {outcome}",
+    "{speaker} said {when} that those behind {topic} are playing with fire and will bear the consequences",
+    "{speaker} cautioned {when} that continuing {topic} would only inflame tensions and invite {outcome}",
+    "{speaker} said {when} that if {condition}, the result may well be {outcome}",
+)  # fmt: skip
+NEUTRAL_CORES = (
+    "{speaker} {neutral} {when}",
+    "{speaker} said {when} that {state2} {neutral}",
+    "{speaker} {neutral}, and added {when} that no decision had been taken on {topic}",
+    "{speaker} said {when} that it threatens no one and {neutral}",
+    "{speaker} reported {when} that {state2} had threatened to {harm}, and {neutral}",
+)  # fmt: skip
+CORES = {"neutral": NEUTRAL_CORES, "warning": WARNING_CORES, "threat": THREAT_CORES}
+
+
+def generate(n: int, seed: int = 0) -> pd.DataFrame:
+    """n synthetic statements (text, label), reproducible for a given (n, seed)."""
+    blocks = list(iter_blocks(n, seed))
+    return pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame({"text": [], "label": []}, dtype=str)
+
+
+def iter_blocks(n: int, seed: int = 0) -> Iterator[pd.DataFrame]:
+    """The rows of generate(n, seed), in blocks of 50,000 (for writing big files in bounded memory)."""
+    if n < 0:
+        raise ValueError("n must be non-negative")
+    for block, start in enumerate(range(0, n, _BLOCK)):
+        rng = np.random.default_rng([seed, block])
+        size = min(_BLOCK, n - start)
+        kinds = [LABELS[code] for code in rng.choice(len(LABELS), size=size, p=SHARES)]
+        texts = [_statement(rng, kind) for kind in kinds]
+        # A few labels disagree with the template, as annotators sometimes do with real text.
+        noisy = rng.random(size) < NOISE
+        relabel = rng.choice(len(LABELS), size=size, p=SHARES)
+        labels = [LABELS[new] if flip else kind for kind, flip, new in zip(kinds, noisy, relabel, strict=True)]
+        yield pd.DataFrame({"text": texts, "label": labels})
+
+
+def _pick(rng: np.random.Generator, options: tuple[str, ...]) -> str:
+    return options[int(rng.integers(len(options)))]
+
+
+def _fill(rng: np.random.Generator, template: str, state: str) -> str:
+    place = _pick(rng, PLACES)
+    values = {
+        "state": state,
+        "state2": _pick(rng, STATES),
+        "when": _pick(rng, WHEN),
+        "place": place,
+        "topic": _pick(rng, TOPICS).format(place=place),
+        "harm": _pick(rng, HARMS).format(place=place),
+        "condition": _pick(rng, CONDITIONS).format(place=place),
+        "outcome": _pick(rng, OUTCOMES),
+    }
+    values["neutral"] = _pick(rng, NEUTRAL_ACTS).format(**values)
+    values["speaker"] = _pick(rng, SPEAKERS).format(state=state)
+    return template.format(**values)
+
+
+def _statement(rng: np.random.Generator, label: str) -> str:
+    state = _pick(rng, STATES)
+    words = _fill(rng, _pick(rng, CORES[label]), state).split()
+    while len(words) < MIN_WORDS or (len(words) < MAX_WORDS - 8 and rng.random() < 0.35):
+        words[-1] += ","
+        words += _pick(rng, TAILS).format(place=_pick(rng, PLACES)).split()
+    words = words[:MAX_WORDS]
+    text = " ".join(words).rstrip(",")
+    return text[0].upper() + text[1:] + "."
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000, help="number of statements (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", required=True, help="CSV to write (text,label)")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as handle:
+        handle.write("text,label\n")
+        for block in iter_blocks(args.n, args.seed):
+            block.to_csv(handle, index=False, header=False, lineterminator="\n")
+    tmp.replace(out)
+    print(f"synth: {args.n} statements → {out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
