@@ -31,9 +31,11 @@ from stance.stages.compare import compare_predictions
 from stance.stages.datacard import render_card
 from stance.stages.evaluate import evaluate_model, learning_curve
 from stance.stages.predict import predict_frame
+from stance.stages.queue import annotation_queue, label_studio_tasks
 from stance.stages.report import ReportInputs, build_sections, to_html, to_markdown
 from stance.stages.select import select_model
-from stance.stages.split import split_statements
+from stance.stages.split import check_labels_present, split_statements
+from stance.stages.suspects import suspect_labels
 from stance.stages.train import train_model
 from stance.tasks import TASKS, task_labels, task_recipe, task_rows
 
@@ -64,7 +66,8 @@ def external_sets(params: Params) -> dict[str, pd.DataFrame]:
 
 
 def run_clean(params: Params, args) -> None:
-    batches = [read_batch(path, params.clean.columns) for path in list_batches(paths.RAW_DIR)]
+    studio = (params.clean.label_studio.get("label", "label"), params.clean.label_studio.get("tone", "tone"))
+    batches = [read_batch(path, params.clean.columns, studio) for path in list_batches(paths.RAW_DIR)]
     result = clean_batches(batches, params.clean)
     write_csv(result.statements, paths.STATEMENTS)
     write_csv(result.rejects, paths.REJECTS)
@@ -99,7 +102,9 @@ def run_datacard(params: Params, args) -> None:
 
 
 def run_split(params: Params, args) -> None:
-    train, test, summary = split_statements(read_frame(paths.STATEMENTS), params.split)
+    statements = read_frame(paths.STATEMENTS)
+    train, test, summary = split_statements(statements, params.split)
+    check_labels_present(statements["label"], params.clean.labels)
     write_csv(train, paths.TRAIN)
     write_csv(test, paths.TEST)
     write_json(summary, paths.SPLIT_SUMMARY)
@@ -202,6 +207,27 @@ def run_ablation(params: Params, args) -> None:
     print(f"ablation: {len(table)} rows → {paths.ABLATION}")
 
 
+def run_suspects(params: Params, args) -> None:
+    q = params.queue
+    table = suspect_labels(read_frame(paths.TRAIN), chosen_train_params(params), q.suspect_folds, q.seed)
+    write_csv(table, paths.SUSPECTS)
+    print(f"suspects: {len(table)} training labels to re-check → {paths.SUSPECTS}")
+
+
+def run_queue(params: Params, args) -> None:
+    pool = pd.concat([read_table(str(p)) for p in list_batches(paths.UNLABELED_DIR)], ignore_index=True)
+    queue = annotation_queue(
+        load_model(paths.MODEL),
+        pool,
+        read_frame(paths.STATEMENTS),
+        params.queue.size,
+        params.queue.near_duplicate_threshold,
+    )
+    write_csv(queue, paths.QUEUE)
+    write_json(label_studio_tasks(queue), paths.QUEUE_LABEL_STUDIO)
+    print(f"queue: {len(queue)} of {len(pool)} unlabelled statements → {paths.QUEUE}")
+
+
 def run_behaviour(params: Params, args) -> None:
     result = run_suite(load_model(paths.MODEL), seed=params.evaluate.seed)
     write_json(result, paths.BEHAVIOUR)
@@ -248,6 +274,8 @@ def run_report(params: Params, args) -> None:
         top_features=read_frame(stance.top_features),
         errors=read_frame(stance.errors),
         ablation=read_frame(paths.ABLATION),
+        suspects=read_frame(paths.SUSPECTS),
+        queue=read_frame(paths.QUEUE),
         behaviour=read_json(paths.BEHAVIOUR),
         comparison=comparison,
         figures={k: v.relative_to(paths.REPORTS) for k, v in figures.items() if v.is_file()},
@@ -288,6 +316,8 @@ STAGES = [
     ("train", run_train, "fit the chosen pipeline on the training set"),
     ("evaluate", run_evaluate, "score the model on the test set and external sets"),
     ("ablation", run_ablation, "macro-F1 with each cue family removed"),
+    ("suspects", run_suspects, "training labels the model finds unlikely"),
+    ("queue", run_queue, "unlabelled statements to annotate next"),
     ("behaviour", run_behaviour, "CheckList behavioural tests of the model"),
     ("report", run_report, "write reports/report.md and reports/report.html"),
 ]

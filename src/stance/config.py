@@ -36,6 +36,9 @@ class CleanParams(Section):
     min_chars: int = Field(default=3, ge=1)
     max_chars: int = Field(default=2000, ge=10)
     columns: dict[str, str] = Field(default_factory=dict)
+    label_studio: dict[Literal["label", "tone"], str] = Field(
+        default_factory=lambda: {"label": "label", "tone": "tone"}
+    )
     on_error: Literal["reject", "fail"] = "reject"
 
     @model_validator(mode="after")
@@ -123,12 +126,22 @@ class EvaluateParams(Section):
     learning_curve: tuple[float, ...] = (0.1, 0.25, 0.5, 0.75, 1.0)
 
 
+class QueueParams(Section):
+    """Active learning: which unlabelled statements to annotate next, and which labels to re-check."""
+
+    size: int = Field(default=50, ge=1)
+    near_duplicate_threshold: float = Field(default=0.8, gt=0.0, le=1.0)
+    suspect_folds: int = Field(default=5, ge=2)
+    seed: int = 42
+
+
 class Params(Section):
     clean: CleanParams = CleanParams()
     split: SplitParams = SplitParams()
     train: TrainParams = TrainParams()
     select: SelectParams = SelectParams()
     evaluate: EvaluateParams = EvaluateParams()
+    queue: QueueParams = QueueParams()
 
 
 def load_params(path: str | Path = "params.yaml") -> Params:

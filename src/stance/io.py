@@ -20,7 +20,7 @@ import pandas as pd
 
 from stance.errors import StanceError, located
 
-BATCH_SUFFIXES = (".csv", ".jsonl")
+BATCH_SUFFIXES = (".csv", ".jsonl", ".json")
 
 
 @dataclass(frozen=True)
@@ -43,15 +43,23 @@ def list_batches(raw_dir: Path) -> list[Path]:
             f"(expected {' or '.join(BATCH_SUFFIXES)}; move it out of {raw_dir})"
         )
     if not files:
-        raise StanceError(f"{raw_dir}: no batch files (expected *.csv or *.jsonl)")
+        raise StanceError(f"{raw_dir}: no batch files (expected *.csv, *.jsonl or Label Studio *.json)")
     return files
 
 
-def read_batch(path: Path, columns: dict[str, str] | None = None) -> Batch:
-    """Parse one CSV or JSONL batch; raise StanceError naming the file and line on bad input."""
+def read_batch(
+    path: Path, columns: dict[str, str] | None = None, label_studio: tuple[str, str] = ("label", "tone")
+) -> Batch:
+    """Parse one CSV, JSONL or Label Studio JSON batch; raise StanceError naming the file and line on bad input.
+
+    label_studio: the names (from_name) of the stance and tone choice controls in a Label Studio export.
+    """
     text = _decode(path, path.read_bytes())
-    parse = _parse_jsonl if path.suffix.lower() == ".jsonl" else _parse_csv
-    frame = parse(path, text)
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        frame = _parse_label_studio(path, text, *label_studio)
+    else:
+        frame = (_parse_jsonl if suffix == ".jsonl" else _parse_csv)(path, text)
     if columns:
         frame = frame.rename(columns={source: target for target, source in columns.items()})
     return Batch(name=path.name, rows=frame)
@@ -183,3 +191,38 @@ def read_external(path: Path, params) -> pd.DataFrame:
             path, table["line"][row], f"unknown label {table['label'][row]!r} (allowed: {', '.join(params.labels)})"
         )
     return table.drop(columns="line").assign(label=labels, text=table["text"].fillna("").astype(str))
+
+
+def _parse_label_studio(name, text: str, label_from: str, tone_from: str) -> pd.DataFrame:
+    """A Label Studio "Export → JSON" file: one row per (task, annotation); `line` is the task's position."""
+    try:
+        tasks = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise located(name, exc.lineno, f"not valid JSON ({exc.msg})") from None
+    if not isinstance(tasks, list):
+        raise located(name, None, "a Label Studio export is a JSON list of tasks")
+    rows = []
+    for position, task in enumerate(tasks, start=1):
+        data = task.get("data", {}) if isinstance(task, dict) else {}
+        if "text" not in data:
+            raise located(name, position, "Label Studio task without data.text")
+        base = {k: "" if v is None else str(v) for k, v in data.items()}
+        base.setdefault("statement_id", f"ls-{task.get('id', position)}")
+        for annotation in task.get("annotations", []) or [{}]:
+            choices = {
+                r.get("from_name"): (r.get("value", {}).get("choices") or [""])[0]
+                for r in annotation.get("result", [])
+                if isinstance(r, dict)
+            }
+            who = annotation.get("completed_by", "")
+            who = who.get("email", who.get("id", "")) if isinstance(who, dict) else who
+            rows.append(
+                {
+                    "line": position,
+                    **base,
+                    "label": choices.get(label_from, ""),
+                    "tone": choices.get(tone_from, base.get("tone", "")),
+                    "annotator": str(who),
+                }
+            )
+    return pd.DataFrame(rows).fillna("")

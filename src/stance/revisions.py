@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import dvc.api
 import pandas as pd
 
 from stance.errors import StanceError
@@ -13,6 +12,8 @@ from stance.errors import StanceError
 
 def read_at_revision(path: Path, rev: str, required: bool = False) -> pd.DataFrame | None:
     """The CSV at `path` in revision `rev`; None (or an error, when required) if it is not there."""
+    import dvc.api  # imported here: it is slow to import and only compare/report need it
+
     try:
         text = dvc.api.read(path.as_posix(), repo=".", rev=rev, mode="r")
     except Exception as exc:

@@ -12,7 +12,17 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT_FILES = ["dvc.yaml", "params.yaml", ".dvcignore", ".dvc/config", ".gitignore", "data/raw", "docs", "src"]
+PROJECT_FILES = [
+    "dvc.yaml",
+    "params.yaml",
+    ".dvcignore",
+    ".dvc/config",
+    ".gitignore",
+    "data/raw",
+    "data/unlabeled",
+    "docs",
+    "src",
+]
 
 
 def run(cwd: Path, *command: str, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -32,8 +42,11 @@ def run(cwd: Path, *command: str, check: bool = True, stdin: str | None = None) 
 
 
 FAST_SELECTION = [
-    {"name": "reference", "eligible": False, "grid": {"features": [["word"]], "combine": ["concat"]}},
-    {"name": "n-grams + cues", "grid": {"features": [["word", "char", "cues"]], "combine": ["vote", "concat"]}},
+    {"name": "reference", "eligible": False, "grid": {"features": [["cues"]], "classifier": ["linear_svc"]}},
+    {
+        "name": "n-grams + cues",
+        "grid": {"features": [["word", "char", "cues"]], "combine": ["vote"], "classifier": ["linear_svc"]},
+    },
 ]
 
 
@@ -52,7 +65,10 @@ def make_project(destination: Path, fast: bool = True) -> Path:
     if fast:
         params = yaml.safe_load((destination / "params.yaml").read_text())
         params["select"]["candidates"] = FAST_SELECTION
+        params["select"]["folds"] = 3
         params["evaluate"]["bootstrap"] = 200
+        params["evaluate"]["learning_curve"] = [0.5, 1.0]
+        params["queue"]["suspect_folds"] = 2
         (destination / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     run(destination, "git", "init", "-q", "-b", "main")
     run(destination, "git", "add", "-A")
@@ -60,11 +76,12 @@ def make_project(destination: Path, fast: bool = True) -> Path:
     return destination
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def project(tmp_path_factory) -> Path:
-    """A fresh copy of the project after one full `dvc repro`, committed."""
+    """A fresh copy of the project after one full `dvc repro`, committed (tag `first-run`)."""
     repo = make_project(tmp_path_factory.mktemp("project"))
     run(repo, "dvc", "repro")
     run(repo, "git", "add", "-A")
     run(repo, "git", "commit", "-q", "-m", "repro")
+    run(repo, "git", "tag", "first-run")
     return repo

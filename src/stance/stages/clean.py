@@ -132,7 +132,7 @@ def _to_vote(number: int, file: str, row: dict, params: CleanParams) -> tuple[Vo
         if tone is None:
             return None, f"unknown tone: {tone_raw.strip()!r} (allowed: {', '.join(params.tones)})"
     voter = _cell(row, "annotator").strip() or f"batch:{file}"
-    cleaned = {**{k: _cell(row, k) for k in row}, "text": text}
+    cleaned = {**{k: _cell(row, k) for k in row}, "text": text, "text_original": _cell(row, "text")}
     return Vote(number, file, int(row["line"]), voter, label, tone, cleaned), None
 
 
@@ -255,6 +255,7 @@ def _statement_record(votes: list[Vote], label: str, label_batch: str, batches: 
     return {
         "statement_id": _id(votes),
         "text": votes[0].row["text"],
+        "text_original": votes[0].row["text_original"],
         "label": label,
         "tone": _tone(votes),
         "n_votes": len(_current(votes)),

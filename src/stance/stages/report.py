@@ -114,6 +114,8 @@ class ReportInputs:
     top_features: pd.DataFrame
     errors: pd.DataFrame
     ablation: pd.DataFrame
+    suspects: pd.DataFrame
+    queue: pd.DataFrame
     behaviour: dict | None = None
     comparison: dict | None = None
     figures: dict[str, Path] = field(default_factory=dict)
@@ -227,6 +229,24 @@ def build_sections(r: ReportInputs) -> list[Section]:
             [r.top_features, *([Figure(fig["top_features"], "top features")] if "top_features" in fig else [])],
         ),
         Section("Most confident errors (test)", [r.errors.head(25)]),
+        Section(
+            "Suspect labels (re-check these first)",
+            [
+                f"{len(r.suspects)} training statements whose given label is unlikely under out-of-fold probabilities "
+                "(confident learning); the 20 most suspect:",
+                r.suspects.head(20),
+            ],
+        ),
+        Section(
+            "Annotation queue (next round)",
+            [
+                f"{len(r.queue)} unlabelled statements chosen by margin sampling, spread across predicted classes "
+                "(reports/annotation_queue.csv; Label Studio import: reports/annotation_queue_labelstudio.json).",
+                r.queue["predicted_label"].value_counts().sort_index().rename_axis("predicted").reset_index()
+                if not r.queue.empty
+                else r.queue,
+            ],
+        ),
     ]
 
 

@@ -72,3 +72,13 @@ def check_class_sizes(labels: pd.Series, minimum: int, purpose: str) -> None:
     if not small.empty:
         label, count = small.index[0], int(small.iloc[0])
         raise StanceError(f"class {label!r} has {count} statement(s); at least {minimum} are needed to {purpose}")
+
+
+def check_labels_present(labels: pd.Series, expected: tuple[str, ...]) -> None:
+    """Every label params name must have statements: a class with none cannot be learned or scored."""
+    absent = [label for label in expected if label not in set(labels)]
+    if absent:
+        raise StanceError(
+            f"label {absent[0]!r} (in params clean.labels) has no statements in the data; "
+            "label some, or remove it from clean.labels"
+        )

@@ -1,0 +1,64 @@
+"""queue: unlabelled statements → the most informative ones to annotate next (active learning).
+
+Margin sampling (smallest gap between the two most probable classes), taken in turn from
+each predicted class so the round is not all one kind, skipping near-duplicates of
+labelled statements and of statements already queued.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from stance.stages.predict import predict_frame
+from stance.stages.split import near_duplicates
+
+
+def annotation_queue(model, pool: pd.DataFrame, labelled: pd.DataFrame, size: int, threshold: float) -> pd.DataFrame:
+    """The `size` statements of `pool` to label next, most informative first within each class."""
+    scored = predict_frame(model, pool, source="unlabelled pool")
+    probabilities = scored[[f"p_{c}" for c in model.classes_]].to_numpy()
+    top_two = -pd.DataFrame(probabilities).apply(lambda row: sorted(-row)[:2], axis=1, result_type="expand")
+    scored["margin"] = (top_two[0] - top_two[1]).round(6).to_numpy()
+    scored = scored[~near_duplicates(scored["text"], labelled["text"], threshold)]
+    by_class = {
+        label: part.sort_values(["margin", "text"], kind="stable") for label, part in scored.groupby("predicted_label")
+    }
+    chosen, taken = [], []
+    while len(chosen) < size and any(len(part) for part in by_class.values()):
+        for label in sorted(by_class):
+            part = by_class[label]
+            while len(part) and len(chosen) < size:
+                row, part = part.iloc[0], part.iloc[1:]
+                if not taken or not near_duplicates(pd.Series([row["text"]]), pd.Series(taken), threshold)[0]:
+                    chosen.append(row)
+                    taken.append(row["text"])
+                    break
+            by_class[label] = part
+    queue = pd.DataFrame(chosen).reset_index(drop=True)
+    queue.insert(0, "queue_rank", range(1, len(queue) + 1))
+    return queue
+
+
+def label_studio_tasks(queue: pd.DataFrame) -> list[dict]:
+    """The queue as a Label Studio import file: one task per statement, model guess as a pre-annotation."""
+    meta = [c for c in queue.columns if c not in ("queue_rank", "predicted_label", "margin") and not c.startswith("p_")]
+    return [
+        {
+            "data": {c: str(row[c]) for c in meta},
+            "predictions": [
+                {
+                    "model_version": "stance",
+                    "score": float(1 - row["margin"]),
+                    "result": [
+                        {
+                            "from_name": "label",
+                            "to_name": "text",
+                            "type": "choices",
+                            "value": {"choices": [row["predicted_label"]]},
+                        }
+                    ],
+                }
+            ],
+        }
+        for _, row in queue.iterrows()
+    ]
