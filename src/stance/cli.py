@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -16,10 +17,12 @@ import pandas as pd
 
 from stance import paths
 from stance.agreement import agreement
+from stance.card import card_path, check_card, model_card, read_card
 from stance.checklist.suite import run_suite
 from stance.cluster import search_backend
 from stance.config import Params, load_params
 from stance.errors import StanceError
+from stance.experiments import flatten_experiments, run_dvc_exp_show, sweep_commands
 from stance.explain import top_features
 from stance.io import list_batches, read_batch, read_external, read_table, write_csv, write_json, write_text
 from stance.persist import load_model, save_model
@@ -138,7 +141,13 @@ def run_select(params: Params, args) -> None:
 
 def run_train(params: Params, args) -> None:
     recipe, out = task_recipe(args.task, chosen_train_params(params)), paths.task_outputs(args.task)
-    save_model(train_model(task_rows(read_frame(paths.TRAIN), args.task), recipe), out.model)
+    rows = task_rows(read_frame(paths.TRAIN), args.task)
+    save_model(train_model(rows, recipe), out.model)
+    selection = read_json(paths.SELECTION) if params.select.enabled else {}
+    card = model_card(
+        args.task, task_labels(args.task, params), paths.TRAIN, len(rows), recipe.model_dump(mode="json"), selection
+    )
+    write_json(card, card_path(out.model))
     print(f"train {args.task}: {'+'.join(recipe.features)} {recipe.combine} {recipe.classifier} → {out.model}")
 
 
@@ -298,7 +307,40 @@ def run_compare(params: Params, args) -> None:
     print(json.dumps(result, indent=2))
 
 
+def run_experiments(params: Params, args) -> None:
+    sweep_path = Path(args.sweep)
+    text = sweep_path.read_text(encoding="utf-8")
+    if args.action == "queue":
+        for command in sweep_commands(text, args.sweep):
+            subprocess.run(command, check=True)
+            print("queued:", " ".join(command[4:]))
+        return
+    keys = sorted(
+        {
+            key
+            for command in sweep_commands(text, args.sweep)
+            for key in (arg.split("=", 1)[0] for arg in command[command.index("-S") :] if "=" in arg)
+        }
+    )
+    table = flatten_experiments(run_dvc_exp_show(), keys)
+    write_csv(table, paths.EXPERIMENTS)
+    scored = table.dropna(subset=["metrics.test.macro_f1"])
+    save_figure(
+        bars_figure(
+            scored["experiment"].tolist(),
+            scored["metrics.test.macro_f1"].tolist(),
+            "experiments: test macro-F1",
+            xlabel="macro-F1",
+        ),
+        paths.EXPERIMENTS_FIGURE,
+    )
+    print(f"experiments: {len(table)} rows → {paths.EXPERIMENTS}")
+
+
 def run_predict(params: Params, args) -> None:
+    card = read_card(Path(args.model))
+    expected = task_labels(card["task"], params) if card and card.get("task") in TASKS else None
+    check_card(card, Path(args.model), expected if Path(args.params).is_file() else None)
     model = load_model(Path(args.model))
     predicted = predict_frame(model, read_table(args.input), source=args.input)
     if args.output == "-":
@@ -336,6 +378,10 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("rev_a")
     compare.add_argument("rev_b")
     compare.set_defaults(run=run_compare)
+    experiments = commands.add_parser("experiments", help="queue a sweep, or collect dvc exp show into a table")
+    experiments.add_argument("action", choices=["queue", "collect"])
+    experiments.add_argument("sweep", help="sweep file, e.g. experiments/feature_sets.yaml")
+    experiments.set_defaults(run=run_experiments)
     predict = commands.add_parser("predict", help="label new statements with a trained model")
     predict.add_argument("--model", default=str(paths.MODEL))
     predict.add_argument("--input", required=True, help="CSV or JSONL with a text column; - for stdin")

@@ -31,6 +31,8 @@ BEHAVIOUR = REPORTS / "behaviour.json"
 PLOTS = REPORTS / "plots"
 SELECTION_FIGURE = PLOTS / "model_selection.png"
 ABLATION_FIGURE = PLOTS / "ablation.png"
+EXPERIMENTS = REPORTS / "experiments.csv"
+EXPERIMENTS_FIGURE = PLOTS / "experiments.png"
 REPORT_MD = REPORTS / "report.md"
 REPORT_HTML = REPORTS / "report.html"
 

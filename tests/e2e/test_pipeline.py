@@ -129,3 +129,29 @@ def test_compare_two_revisions_and_report_the_difference(project):
 def test_compare_names_a_missing_revision(project):
     result = run(project, "stance", "compare", "HEAD", "no-such-rev", check=False)
     assert result.returncode == 2 and "no-such-rev" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_model_card_describes_the_model(project):
+    card = json.loads((project / "models/model_card.json").read_text())
+    assert card["task"] == "stance" and card["labels"] == ["threat", "warning", "neutral"]
+    assert len(card["training_data"]["sha256"]) == 64 and card["libraries"]["scikit-learn"]
+    assert json.loads((project / "models/tone_card.json").read_text())["labels"] == [
+        "hostile",
+        "neutral",
+        "conciliatory",
+    ]
+
+
+def test_predict_checks_the_card(project, tmp_path):
+    model = tmp_path / "model.skops"
+    model.write_bytes((project / "models/model.skops").read_bytes())
+    card = json.loads((project / "models/model_card.json").read_text())
+    stdin = "text\nWe will answer in kind.\n"
+    no_card = run(project, "stance", "predict", "--model", str(model), "--input", "-", stdin=stdin)
+    assert "no model card" in no_card.stderr
+    (tmp_path / "model_card.json").write_text(json.dumps({**card, "libraries": {"scikit-learn": "0.0.1"}}))
+    old = run(project, "stance", "predict", "--model", str(model), "--input", "-", stdin=stdin)
+    assert "trained with scikit-learn 0.0.1" in old.stderr and "predicted_label" in old.stdout
+    (tmp_path / "model_card.json").write_text(json.dumps({**card, "labels": ["threat", "neutral"]}))
+    refused = run(project, "stance", "predict", "--model", str(model), "--input", "-", stdin=stdin, check=False)
+    assert refused.returncode == 2 and "differ from params" in refused.stderr
