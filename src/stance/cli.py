@@ -1,7 +1,9 @@
 """`stance <stage>`: parse arguments, load params, call the stage core, write its outputs.
 
 All file reading and writing of the pipeline happens here or in stance.io; errors a
-user can cause become one line on stderr and exit code 2, never a traceback.
+user can cause become one line on stderr and exit code 2, never a traceback. Each
+command imports the heavy libraries it needs (skops, matplotlib, dask, ...) itself:
+DVC starts one process per stage, and most stages need only a few of them.
 """
 
 from __future__ import annotations
@@ -16,29 +18,14 @@ from pathlib import Path
 import pandas as pd
 
 from stance import paths
-from stance.agreement import agreement
 from stance.card import card_path, check_card, model_card, read_card
-from stance.checklist.suite import run_suite
-from stance.cluster import search_backend
 from stance.config import Params, load_params
 from stance.errors import StanceError
-from stance.experiments import flatten_experiments, run_dvc_exp_show, sweep_commands
-from stance.explain import top_features
 from stance.io import list_batches, read_batch, read_external, read_table, write_csv, write_json, write_text
-from stance.persist import load_model, save_model
-from stance.plots import bars_figure, confusion_figure, line_figure, save_figure
 from stance.revisions import read_at_revision
-from stance.stages.ablation import ablate
 from stance.stages.clean import clean_batches
-from stance.stages.compare import compare_predictions
-from stance.stages.datacard import render_card
-from stance.stages.evaluate import evaluate_model, learning_curve
 from stance.stages.predict import predict_frame
-from stance.stages.queue import annotation_queue, label_studio_tasks
-from stance.stages.report import ReportInputs, build_sections, to_html, to_markdown
-from stance.stages.select import select_model
 from stance.stages.split import check_labels_present, split_statements
-from stance.stages.suspects import suspect_labels
 from stance.stages.train import train_model
 from stance.tasks import TASKS, task_labels, task_recipe, task_rows
 
@@ -86,12 +73,16 @@ def run_clean(params: Params, args) -> None:
 
 
 def run_agreement(params: Params, args) -> None:
+    from stance.agreement import agreement
+
     result = agreement(read_frame(paths.VOTES), list(params.clean.labels))
     write_json(result, paths.AGREEMENT)
     print(f"agreement: Krippendorff's alpha {result['alpha']['alpha']} over {result['alpha']['statements']} statements")
 
 
 def run_datacard(params: Params, args) -> None:
+    from stance.stages.datacard import render_card
+
     template = paths.DATA_CARD_TEMPLATE.read_text(encoding="utf-8")
     card = render_card(
         template,
@@ -118,6 +109,10 @@ def run_split(params: Params, args) -> None:
 
 
 def run_select(params: Params, args) -> None:
+    from stance.cluster import search_backend
+    from stance.plots import bars_figure, save_figure
+    from stance.stages.select import select_model
+
     if not params.select.enabled or not params.select.candidates:
         table, chosen = pd.DataFrame(), {"candidate": "train.* as given", "overrides": {}, "folds": 0}
     else:
@@ -140,6 +135,8 @@ def run_select(params: Params, args) -> None:
 
 
 def run_train(params: Params, args) -> None:
+    from stance.persist import save_model
+
     recipe, out = task_recipe(args.task, chosen_train_params(params)), paths.task_outputs(args.task)
     rows = task_rows(read_frame(paths.TRAIN), args.task)
     save_model(train_model(rows, recipe), out.model)
@@ -152,6 +149,10 @@ def run_train(params: Params, args) -> None:
 
 
 def run_evaluate(params: Params, args) -> None:
+    from stance.explain import top_features
+    from stance.persist import load_model
+    from stance.stages.evaluate import evaluate_model, learning_curve
+
     labels, out = task_labels(args.task, params), paths.task_outputs(args.task)
     model = load_model(out.model)
     train, test = (task_rows(read_frame(p), args.task) for p in (paths.TRAIN, paths.TEST))
@@ -182,6 +183,8 @@ def run_evaluate(params: Params, args) -> None:
 def _evaluation_figures(
     result, curve: pd.DataFrame, features: pd.DataFrame, labels: list[str], out: paths.TaskOutputs
 ) -> None:
+    from stance.plots import bars_figure, confusion_figure, line_figure, save_figure
+
     title = f"test, macro-F1 {result.metrics['test']['macro_f1']:.3f}"
     predictions = result.predictions
     save_figure(
@@ -205,6 +208,9 @@ def _evaluation_figures(
 
 
 def run_ablation(params: Params, args) -> None:
+    from stance.plots import bars_figure, save_figure
+    from stance.stages.ablation import ablate
+
     datasets = {"test": read_frame(paths.TEST), **external_sets(params)}
     table = ablate(read_frame(paths.TRAIN), datasets, chosen_train_params(params), list(params.clean.labels))
     write_csv(table, paths.ABLATION)
@@ -217,6 +223,8 @@ def run_ablation(params: Params, args) -> None:
 
 
 def run_suspects(params: Params, args) -> None:
+    from stance.stages.suspects import suspect_labels
+
     q = params.queue
     table = suspect_labels(read_frame(paths.TRAIN), chosen_train_params(params), q.suspect_folds, q.seed)
     write_csv(table, paths.SUSPECTS)
@@ -224,6 +232,9 @@ def run_suspects(params: Params, args) -> None:
 
 
 def run_queue(params: Params, args) -> None:
+    from stance.persist import load_model
+    from stance.stages.queue import annotation_queue, label_studio_tasks
+
     pool = pd.concat([read_table(str(p)) for p in list_batches(paths.UNLABELED_DIR)], ignore_index=True)
     queue = annotation_queue(
         load_model(paths.MODEL),
@@ -238,6 +249,9 @@ def run_queue(params: Params, args) -> None:
 
 
 def run_behaviour(params: Params, args) -> None:
+    from stance.checklist.suite import run_suite
+    from stance.persist import load_model
+
     result = run_suite(load_model(paths.MODEL), seed=params.evaluate.seed)
     write_json(result, paths.BEHAVIOUR)
     rates = ", ".join(
@@ -247,6 +261,9 @@ def run_behaviour(params: Params, args) -> None:
 
 
 def run_report(params: Params, args) -> None:
+    from stance.stages.compare import compare_predictions
+    from stance.stages.report import ReportInputs, build_sections, to_html, to_markdown
+
     labels = list(params.clean.labels)
     comparison = None
     previous = read_at_revision(paths.PREDICTIONS, "HEAD")
@@ -296,6 +313,8 @@ def run_report(params: Params, args) -> None:
 
 
 def run_compare(params: Params, args) -> None:
+    from stance.stages.compare import compare_predictions
+
     first, second = (read_at_revision(paths.PREDICTIONS, rev, required=True) for rev in (args.rev_a, args.rev_b))
     result = {
         "first": args.rev_a,
@@ -308,6 +327,9 @@ def run_compare(params: Params, args) -> None:
 
 
 def run_experiments(params: Params, args) -> None:
+    from stance.experiments import flatten_experiments, run_dvc_exp_show, sweep_commands
+    from stance.plots import bars_figure, save_figure
+
     sweep_path = Path(args.sweep)
     text = sweep_path.read_text(encoding="utf-8")
     if args.action == "queue":
@@ -338,6 +360,8 @@ def run_experiments(params: Params, args) -> None:
 
 
 def run_predict(params: Params, args) -> None:
+    from stance.persist import load_model
+
     card = read_card(Path(args.model))
     expected = task_labels(card["task"], params) if card and card.get("task") in TASKS else None
     check_card(card, Path(args.model), expected if Path(args.params).is_file() else None)
