@@ -39,12 +39,26 @@ SPEAKERS = (
     "The prime minister of {state}", "A senior {state} military official", "The {state} navy",
     "{state}'s deputy foreign minister", "The chief of the {state} general staff", "{state}'s interior ministry",
     "A {state} government source", "The {state} security council", "{state}'s permanent representative",
+    "{state}'s foreign minister {person}", "Defence Minister {person} of {state}", "{state} presidential aide {person}",
+    "{person}, a spokesperson for the {state} foreign ministry",
+)  # fmt: skip
+FIRST = (
+    "Katrin", "Oren", "Mirela", "Aldo", "Liv", "Tomas", "Maren", "Ivo", "Elena", "Pavel", "Ines", "Jonas", "Sabine",
+    "Rurik", "Amara", "Dario", "Helka", "Bogdan", "Tamsin", "Viktor", "Noor", "Anselm", "Petra", "Goran",
+)  # fmt: skip
+LAST = (
+    "Lowe", "Saltz", "Dastin", "Fennick", "Moren", "Quell", "Volk", "Rask", "Varga", "Holm", "Ostrova", "Brandt",
+    "Kessler", "Mirov", "Daal", "Sorensen", "Talvik", "Aranda", "Ekberg", "Petrescu", "Lind", "Zorin",
+)  # fmt: skip
+MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+    "December",
 )  # fmt: skip
 WHEN = (
     "on Monday", "on Tuesday", "on Wednesday", "late on Thursday", "on Friday", "over the weekend",
     "in a televised address", "at a press briefing", "in a written statement", "at a news conference",
     "during a visit to the border region", "after a cabinet meeting", "in an interview with state television",
-    "at the close of the summit", "in remarks to parliament",
+    "at the close of the summit", "in remarks to parliament", "on {day} {month}", "late on {day} {month}",
 )  # fmt: skip
 PLACES = (
     "the northern border", "the Selm peninsula", "Cape Marrow", "the Elsa valley", "the Lessa crossing",
@@ -58,6 +72,7 @@ TOPICS = (
     "the border demilitarisation protocol", "the troop rotation near {place}", "the grain export corridor",
     "the arrest of a journalist", "the cyber intrusion at the energy ministry", "the water-sharing agreement",
     "the closure of the consulate", "the arms transfer to a neighbouring state",
+    "the deployment of {number} troops near {place}", "the seizure of {small} fishing vessels",
 )  # fmt: skip
 HARMS = (
     "respond with force", "expel the ambassador", "cut gas deliveries", "impose mirror sanctions",
@@ -147,18 +162,23 @@ def _pick(rng: np.random.Generator, options: tuple[str, ...]) -> str:
 
 def _fill(rng: np.random.Generator, template: str, state: str) -> str:
     place = _pick(rng, PLACES)
+    number, small = f"{int(rng.integers(2, 120)) * 100:,}", int(rng.integers(2, 40))
     values = {
         "state": state,
         "state2": _pick(rng, STATES),
         "when": _pick(rng, WHEN),
         "place": place,
-        "topic": _pick(rng, TOPICS).format(place=place),
+        "topic": _pick(rng, TOPICS).format(place=place, number=number, small=small),
         "harm": _pick(rng, HARMS).format(place=place),
         "condition": _pick(rng, CONDITIONS).format(place=place),
         "outcome": _pick(rng, OUTCOMES),
+        "person": f"{_pick(rng, FIRST)} {_pick(rng, LAST)}",
+        "day": int(rng.integers(1, 29)),
+        "month": _pick(rng, MONTHS),
     }
+    values["when"] = values["when"].format(**values)
     values["neutral"] = _pick(rng, NEUTRAL_ACTS).format(**values)
-    values["speaker"] = _pick(rng, SPEAKERS).format(state=state)
+    values["speaker"] = _pick(rng, SPEAKERS).format(state=state, person=values["person"])
     return template.format(**values)
 
 

@@ -58,3 +58,17 @@ def labelled() -> pd.DataFrame:
             "source_id": [f"doc{i // 2}" for i in range(len(rows))],
         }
     )
+
+
+def small_corpus() -> pd.DataFrame:
+    """The tiny corpus twice over, twelve source documents: enough for a 3-fold grouped CV."""
+    rows = [(t, "threat") for t in THREATS] + [(t, "warning") for t in WARNINGS] + [(t, "neutral") for t in NEUTRALS]
+    rows = rows * 2
+    return pd.DataFrame(
+        {
+            "statement_id": [f"s{i}" for i in range(len(rows))],
+            "text": [t for t, _ in rows],
+            "label": [label for _, label in rows],
+            "source_id": [f"d{i % 12}" for i in range(len(rows))],
+        }
+    )

@@ -21,7 +21,16 @@ from stance import paths
 from stance.card import card_path, check_card, model_card, read_card
 from stance.config import Params, load_params
 from stance.errors import StanceError
-from stance.io import list_batches, read_batch, read_external, read_table, write_csv, write_json, write_text
+from stance.io import (
+    atomic_path,
+    list_batches,
+    read_batch,
+    read_external,
+    read_table,
+    write_csv,
+    write_json,
+    write_text,
+)
 from stance.revisions import read_at_revision
 from stance.stages.clean import clean_batches
 from stance.stages.predict import predict_frame
@@ -138,14 +147,36 @@ def run_train(params: Params, args) -> None:
     from stance.persist import save_model
 
     recipe, out = task_recipe(args.task, chosen_train_params(params)), paths.task_outputs(args.task)
-    rows = task_rows(read_frame(paths.TRAIN), args.task)
-    save_model(train_model(rows, recipe), out.model)
+    if recipe.mode == "streaming":
+        model, n_rows = _train_streaming(recipe, args.task, params)
+    else:
+        rows = task_rows(read_frame(paths.TRAIN), args.task)
+        model, n_rows = train_model(rows, recipe), len(rows)
+    save_model(model, out.model)
     selection = read_json(paths.SELECTION) if params.select.enabled else {}
     card = model_card(
-        args.task, task_labels(args.task, params), paths.TRAIN, len(rows), recipe.model_dump(mode="json"), selection
+        args.task, task_labels(args.task, params), paths.TRAIN, n_rows, recipe.model_dump(mode="json"), selection
     )
     write_json(card, card_path(out.model))
     print(f"train {args.task}: {'+'.join(recipe.features)} {recipe.combine} {recipe.classifier} → {out.model}")
+
+
+def _train_streaming(recipe, task: str, params: Params):
+    """Out of core: hashed n-grams, partial_fit over chunks of the training CSV (never all in memory)."""
+    from stance.streaming import StreamingParams, fit_streaming, read_chunks
+
+    settings = StreamingParams(seed=recipe.seed, **recipe.streaming.model_dump())
+    counted = [0]
+
+    def chunks():
+        counted[0] = 0
+        for chunk in read_chunks(paths.TRAIN, settings.chunk_size):
+            rows = task_rows(chunk, task)[["text", "label"]]
+            counted[0] += len(rows)
+            yield rows
+
+    model = fit_streaming(chunks, task_labels(task, params), settings)
+    return model, counted[0]
 
 
 def run_evaluate(params: Params, args) -> None:
@@ -359,6 +390,21 @@ def run_experiments(params: Params, args) -> None:
     print(f"experiments: {len(table)} rows → {paths.EXPERIMENTS}")
 
 
+def _predict_in_chunks(model, args) -> None:
+    """Large CSVs: read, classify and write chunk by chunk, so memory stays flat."""
+    from stance.streaming import predict_streaming, read_chunks
+
+    target = Path(args.output)
+    with atomic_path(target) as tmp, tmp.open("w", encoding="utf-8", newline="") as handle:
+        first = [True]
+
+        def write(chunk: pd.DataFrame) -> None:
+            chunk.to_csv(handle, index=False, header=first[0], lineterminator="\n")
+            first[0] = False
+
+        predict_streaming(model, read_chunks(args.input, args.chunk_size), write)
+
+
 def run_predict(params: Params, args) -> None:
     from stance.persist import load_model
 
@@ -366,6 +412,9 @@ def run_predict(params: Params, args) -> None:
     expected = task_labels(card["task"], params) if card and card.get("task") in TASKS else None
     check_card(card, Path(args.model), expected if Path(args.params).is_file() else None)
     model = load_model(Path(args.model))
+    if args.chunk_size and args.input != "-" and args.output != "-" and not args.input.endswith(".jsonl"):
+        _predict_in_chunks(model, args)
+        return
     predicted = predict_frame(model, read_table(args.input), source=args.input)
     if args.output == "-":
         predicted.to_csv(sys.stdout, index=False, lineterminator="\n")
@@ -410,6 +459,9 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--model", default=str(paths.MODEL))
     predict.add_argument("--input", required=True, help="CSV or JSONL with a text column; - for stdin")
     predict.add_argument("--output", default="-", help="CSV to write; - for stdout (default)")
+    predict.add_argument(
+        "--chunk-size", type=int, default=0, help="classify a large CSV in chunks of this many rows (file to file)"
+    )
     predict.set_defaults(run=run_predict)
     return parser
 

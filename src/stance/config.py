@@ -58,10 +58,24 @@ class SplitParams(Section):
     near_duplicate_threshold: float = Field(default=0.8, gt=0.0, le=1.0)
 
 
+class StreamingSection(Section):
+    """Out-of-core training for corpora that do not fit in memory (train.mode: streaming)."""
+
+    chunk_size: int = Field(default=10_000, ge=1)
+    epochs: int = Field(default=1, ge=1)
+    n_features: int = Field(default=2**19, ge=2)
+    classifier: Literal["sgd", "complement_nb"] = "sgd"
+    loss: Literal["log_loss", "modified_huber"] = "log_loss"
+    alpha: float = Field(default=3e-5, gt=0.0)
+    n_jobs: int = Field(default=2, ge=1)
+
+
 class TrainParams(Section):
     """Which pipeline is fitted, and its knobs."""
 
     seed: int = 42
+    mode: Literal["in_memory", "streaming"] = "in_memory"
+    streaming: StreamingSection = StreamingSection()
     features: tuple[Literal["word", "char", "cues"], ...] = ("word", "char", "cues")
     mask_names: bool = True
     combine: Literal["concat", "vote"] = "vote"

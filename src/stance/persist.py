@@ -23,6 +23,7 @@ ALLOWED_TYPES = frozenset(
         "sklearn.calibration._SigmoidCalibration",
         "stance.features.CodebookCues",
         "stance.features.NameMasker",
+        "stance.streaming.BatchHashingVectorizer",
         "sklearn.utils._bunch.Bunch",
     }
 )

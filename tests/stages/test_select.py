@@ -3,21 +3,12 @@ import pytest
 
 from stance.config import Candidate, SelectParams, TrainParams
 from stance.stages.select import expand, select_model
-from tests.conftest import NEUTRALS, THREATS, WARNINGS
+from tests.conftest import small_corpus
 
 
 @pytest.fixture
 def corpus() -> pd.DataFrame:
-    rows = [(t, "threat") for t in THREATS] + [(t, "warning") for t in WARNINGS] + [(t, "neutral") for t in NEUTRALS]
-    rows = rows * 2
-    return pd.DataFrame(
-        {
-            "statement_id": [f"s{i}" for i in range(len(rows))],
-            "text": [t for t, _ in rows],
-            "label": [lab for _, lab in rows],
-            "source_id": [f"d{i % 12}" for i in range(len(rows))],
-        }
-    )
+    return small_corpus()
 
 
 def test_grid_expands_to_validated_params():

@@ -1,0 +1,33 @@
+"""train.mode: streaming and chunked predict, through the CLI."""
+
+import csv
+import json
+from pathlib import Path
+
+import yaml
+
+from stance.cli import main
+from tests.conftest import small_corpus
+
+PARAMS = Path(__file__).resolve().parents[1] / "params.yaml"
+
+
+def test_streaming_train_and_chunked_predict(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    params = yaml.safe_load(PARAMS.read_text())
+    params["select"]["enabled"] = False
+    params["train"]["mode"] = "streaming"
+    params["train"]["streaming"] |= {"chunk_size": 7, "epochs": 3, "n_features": 1024, "n_jobs": 1}
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    corpus = small_corpus()
+    (tmp_path / "data/split").mkdir(parents=True)
+    corpus.to_csv(tmp_path / "data/split/train.csv", index=False)
+    assert main(["train"]) == 0
+    card = json.loads((tmp_path / "models/model_card.json").read_text())
+    assert card["params"]["mode"] == "streaming" and card["training_data"]["statements"] == len(corpus)
+    corpus[["statement_id", "text"]].to_csv(tmp_path / "new.csv", index=False)
+    assert main(["predict", "--input", "new.csv", "--output", "out.csv", "--chunk-size", "5"]) == 0
+    rows = list(csv.DictReader((tmp_path / "out.csv").open()))
+    assert [r["statement_id"] for r in rows] == corpus["statement_id"].tolist()
+    assert all(abs(sum(float(r[f"p_{c}"]) for c in ("threat", "warning", "neutral")) - 1) < 1e-4 for r in rows)
+    assert sum(r["predicted_label"] == t for r, t in zip(rows, corpus["label"], strict=True)) >= 0.8 * len(rows)
