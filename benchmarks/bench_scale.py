@@ -135,7 +135,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         return child_main(args.child, json.loads(args.config))
 
-    from dataclasses import asdict
 
     from stance.streaming import StreamingParams
 
@@ -150,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         "n_jobs": args.fit_jobs,
     }
     overrides = {key: value for key, value in given.items() if value is not None}
-    resolved = asdict(StreamingParams(**overrides))
+    resolved = StreamingParams(**overrides).model_dump()
     common = {"params": overrides, "resolved": resolved, "rows": args.n, "predict_jobs": args.predict_jobs}
     CACHE.mkdir(exist_ok=True)
     model_big, model_small = CACHE / f"stream-{args.n}.skops", CACHE / "stream-100000.skops"

@@ -132,7 +132,7 @@ def test_single_class_and_tiny_class_are_named_with_counts(workdir, capsys):
         + "We will respond.,threat\n",
     )
     assert main(["clean"]) == 0
-    assert "class 'threat' has 1 statement(s); at least 5 are needed" in fails(capsys, "split")
+    assert "class 'threat' has 1 statement(s); at least 2 are needed" in fails(capsys, "split")
 
 
 def test_label_in_params_but_absent_from_data_is_named(workdir, capsys):

@@ -85,10 +85,10 @@ def test_same_seed_gives_identical_probabilities_whatever_the_workers(synthetic)
     params = StreamingParams(chunk_size=800, epochs=1, seed=11, n_jobs=1)
     one = fit_streaming(chunked(train, 800), CLASSES, params).predict_proba(texts)
     again = fit_streaming(chunked(train, 800), CLASSES, params).predict_proba(texts)
-    workers = fit_streaming(chunked(train, 800), CLASSES, StreamingParams(**{**params.__dict__, "n_jobs": 2}))
+    workers = fit_streaming(chunked(train, 800), CLASSES, params.model_copy(update={"n_jobs": 2}))
     assert np.array_equal(one, again)
     assert np.array_equal(one, workers.predict_proba(texts))
-    other_seed = fit_streaming(chunked(train, 800), CLASSES, StreamingParams(**{**params.__dict__, "seed": 12}))
+    other_seed = fit_streaming(chunked(train, 800), CLASSES, params.model_copy(update={"seed": 12}))
     assert not np.array_equal(one, other_seed.predict_proba(texts))
 
 
@@ -146,7 +146,7 @@ def test_balanced_class_weight_counts_labels_first(synthetic):
 def test_bad_params_are_refused():
     with pytest.raises(ValueError, match="chunk_size"):
         StreamingParams(chunk_size=0)
-    with pytest.raises(ValueError, match="char n-gram"):
+    with pytest.raises(ValueError, match="char_ngram_min"):
         StreamingParams(char_ngram_min=4, char_ngram_max=3)
 
 

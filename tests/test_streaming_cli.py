@@ -22,6 +22,7 @@ def test_streaming_train_and_chunked_predict(tmp_path, monkeypatch):
     corpus = small_corpus()
     (tmp_path / "data/split").mkdir(parents=True)
     corpus.to_csv(tmp_path / "data/split/train.csv", index=False)
+    assert main(["select"]) == 0  # selection off: it records that train.* is trained as given
     assert main(["train"]) == 0
     card = json.loads((tmp_path / "models/model_card.json").read_text())
     assert card["params"]["mode"] == "streaming" and card["training_data"]["statements"] == len(corpus)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import sys
-from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
@@ -24,13 +22,10 @@ def card_path(model_path: Path) -> Path:
 def model_card(
     task: str, labels: list[str], training_file: Path, n_statements: int, recipe: dict, selection: dict
 ) -> dict:
-    """The card's content. Creation time honours SOURCE_DATE_EPOCH for reproducible builds."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    created = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
+    """The card's content: no creation time, so the same inputs give the same bytes (git dates the file)."""
     return {
         "task": task,
         "labels": labels,
-        "created": created.isoformat(timespec="seconds"),
         "training_data": {
             "path": training_file.as_posix(),
             "sha256": _sha256(training_file),

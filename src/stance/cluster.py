@@ -21,7 +21,12 @@ def search_backend(params: SelectParams) -> Iterator[int]:
     if params.backend != "dask":
         yield params.n_jobs
         return
-    from dask.distributed import Client, LocalCluster
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise StanceError(
+            "select.backend: dask needs the dask extra (`pip install -e \".[dask]\"`), or use select.backend: loky"
+        ) from None
 
     cluster = (
         LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -18,6 +18,7 @@ from stance.features import FAMILIES
 
 CueFamily = Literal[FAMILIES]
 
+Label = Annotated[str, Field(min_length=1, pattern=r"^\S(.*\S)?$")]
 STANCE_LABELS = ("threat", "warning", "neutral")
 TONE_LABELS = ("hostile", "neutral", "conciliatory")
 
@@ -29,8 +30,8 @@ class Section(BaseModel):
 class CleanParams(Section):
     """How annotation batches become one table of adjudicated statements."""
 
-    labels: tuple[str, ...] = STANCE_LABELS
-    tones: tuple[str, ...] = TONE_LABELS
+    labels: tuple[Label, ...] = STANCE_LABELS
+    tones: tuple[Label, ...] = TONE_LABELS
     synonyms: dict[str, str] = Field(default_factory=dict)
     adjudication: Literal["majority", "latest", "drop_disputed"] = "majority"
     min_chars: int = Field(default=3, ge=1)
@@ -43,6 +44,13 @@ class CleanParams(Section):
 
     @model_validator(mode="after")
     def _synonyms_name_known_labels(self) -> CleanParams:
+        for key in ("labels", "tones"):
+            values = getattr(self, key)
+            repeated = sorted({v for v in values if values.count(v) > 1})
+            if repeated:
+                raise ValueError(f"{key} lists {repeated[0]!r} more than once")
+            if len(values) < 2:
+                raise ValueError(f"{key} needs at least two values")
         known = set(self.labels) | set(self.tones)
         for synonym, target in self.synonyms.items():
             if target not in known:
@@ -50,32 +58,63 @@ class CleanParams(Section):
         return self
 
 
-class SplitParams(Section):
-    """How statements are divided into training and test sets."""
+Seed = Annotated[int, Field(ge=0, le=2**32 - 1)]  # numpy and scikit-learn accept 0 to 2**32 - 1
 
-    seed: int = 42
+
+class SplitParams(Section):
+    """How statements are divided into training and test sets.
+
+    A document's side is a seeded hash of its source_id, so new batches only add: changing
+    seed or test_size is a deliberate reset of the test set.
+    """
+
+    seed: Seed = 42
     test_size: float = Field(default=0.2, gt=0.0, lt=0.5)
     near_duplicate_threshold: float = Field(default=0.8, gt=0.0, le=1.0)
 
 
-class StreamingSection(Section):
-    """Out-of-core training for corpora that do not fit in memory (train.mode: streaming)."""
+class StreamingParams(Section):
+    """Out-of-core training for corpora that do not fit in memory (train.mode: streaming).
+
+    chunk_size: rows per partial_fit / predict step; memory grows linearly with it.
+    epochs: passes over the data (rows are reshuffled within each chunk every epoch).
+    n_features: hashing space of each block (word, char); the model holds
+        2 × n_features × classes weights whatever the corpus size.
+    classifier: sgd (SGDClassifier with `loss`) or complement_nb.
+    loss: log_loss (logistic) or modified_huber; both give predict_proba.
+    alpha: SGD regularisation, or ComplementNB smoothing.
+    class_weight: balanced (weights from one extra pass counting labels) or none.
+    n_jobs: 1 vectorises inline; 2 or more adds one thread that vectorises the next chunk
+        while partial_fit runs on this one.
+    seed: shuffling and SGD seed (the train stage passes train.seed).
+    """
 
     chunk_size: int = Field(default=10_000, ge=1)
     epochs: int = Field(default=1, ge=1)
     n_features: int = Field(default=2**19, ge=2)
+    word_ngram_max: int = Field(default=2, ge=1, le=4)
+    char_ngram_min: int = Field(default=2, ge=1, le=8)
+    char_ngram_max: int = Field(default=5, ge=1, le=8)
     classifier: Literal["sgd", "complement_nb"] = "sgd"
     loss: Literal["log_loss", "modified_huber"] = "log_loss"
     alpha: float = Field(default=3e-5, gt=0.0)
+    class_weight: Literal["balanced", "none"] = "none"
     n_jobs: int = Field(default=2, ge=1)
+    seed: Seed = 42
+
+    @model_validator(mode="after")
+    def _char_range(self) -> StreamingParams:
+        if self.char_ngram_min > self.char_ngram_max:
+            raise ValueError("char_ngram_min must not exceed char_ngram_max")
+        return self
 
 
 class TrainParams(Section):
     """Which pipeline is fitted, and its knobs."""
 
-    seed: int = 42
+    seed: Seed = 42
     mode: Literal["in_memory", "streaming"] = "in_memory"
-    streaming: StreamingSection = StreamingSection()
+    streaming: StreamingParams = StreamingParams()
     features: tuple[Literal["word", "char", "cues"], ...] = ("word", "char", "cues")
     mask_names: bool = True
     combine: Literal["concat", "vote"] = "vote"
@@ -115,6 +154,15 @@ class Candidate(Section):
                 f"candidate {self.name!r}: unknown train key(s) {unknown}; "
                 f"allowed: {', '.join(TrainParams.model_fields)}"
             )
+        for key, values in self.grid.items():
+            if not isinstance(values, list) or not values:
+                raise ValueError(f"candidate {self.name!r}: grid key {key!r} needs a non-empty list of values")
+            for value in values:
+                try:
+                    TrainParams.model_validate({key: value})
+                except ValidationError as exc:
+                    problem = exc.errors()[0]["msg"]
+                    raise ValueError(f"candidate {self.name!r}: {key}={value!r} is not valid ({problem})") from None
         return self
 
 
@@ -123,7 +171,7 @@ class SelectParams(Section):
 
     enabled: bool = True
     folds: int = Field(default=5, ge=2)
-    seed: int = 42
+    seed: Seed = 42
     n_jobs: int = 1
     backend: Literal["loky", "dask"] = "loky"
     scheduler: str = "local"
@@ -135,9 +183,9 @@ class EvaluateParams(Section):
 
     external: tuple[str, ...] = ()
     bootstrap: int = Field(default=1000, ge=100)
-    seed: int = 42
+    seed: Seed = 42
     calibration_bins: int = Field(default=10, ge=2)
-    learning_curve: tuple[float, ...] = (0.1, 0.25, 0.5, 0.75, 1.0)
+    learning_curve: tuple[Annotated[float, Field(gt=0.0, le=1.0)], ...] = (0.1, 0.25, 0.5, 0.75, 1.0)
 
 
 class QueueParams(Section):
@@ -146,7 +194,7 @@ class QueueParams(Section):
     size: int = Field(default=50, ge=1)
     near_duplicate_threshold: float = Field(default=0.8, gt=0.0, le=1.0)
     suspect_folds: int = Field(default=5, ge=2)
-    seed: int = 42
+    seed: Seed = 42
 
 
 class Params(Section):
@@ -156,6 +204,16 @@ class Params(Section):
     select: SelectParams = SelectParams()
     evaluate: EvaluateParams = EvaluateParams()
     queue: QueueParams = QueueParams()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Params:
+        if self.train.mode == "streaming" and self.select.enabled:
+            raise ValueError(
+                "train.mode streaming needs select.enabled: false (model selection cross-validates in memory)"
+            )
+        if self.select.enabled and self.select.candidates and not any(c.eligible for c in self.select.candidates):
+            raise ValueError("select.candidates has no eligible candidate (mark one `eligible: true`)")
+        return self
 
 
 def load_params(path: str | Path = "params.yaml") -> Params:

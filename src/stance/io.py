@@ -163,8 +163,26 @@ def atomic_path(path: Path) -> Iterator[Path]:
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write a table that reads back exactly: a lone carriage return inside a cell is not a
+    line break to the csv writer (the line terminator is LF), so such a table is fully quoted."""
+    texts = frame.select_dtypes(include=["object", "string"])
+    has_cr = any(texts[c].astype(str).str.contains("\r", regex=False).any() for c in texts)
     with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, lineterminator="\n")
+        frame.to_csv(tmp, index=False, lineterminator="\n", quoting=csv.QUOTE_ALL if has_cr else csv.QUOTE_MINIMAL)
+
+
+def read_frame(path: Path) -> pd.DataFrame:
+    """A table this pipeline wrote earlier, every cell as text."""
+    if not Path(path).is_file():
+        raise StanceError(f"{path}: not found (run the earlier stages: `dvc repro`)")
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def read_json(path: Path) -> dict:
+    """A JSON file this pipeline wrote earlier."""
+    if not Path(path).is_file():
+        raise StanceError(f"{path}: not found (run the earlier stages: `dvc repro`)")
+    return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
 def write_json(obj, path: Path) -> None:

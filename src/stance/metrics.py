@@ -69,3 +69,33 @@ def _interval(values: list[float]) -> list[float]:
 
 def _round(value) -> float:
     return round(float(value), 4)
+
+
+def headline(metrics: dict, labels: list[str]) -> dict:
+    """The figures a reader cites, as scalars DVC can show and diff; details stay in another file.
+
+    test: macro-F1 and accuracy with their 95% CI ends, κ, weighted F1, n, F1 per class;
+    baselines: each one's macro-F1; test_by_domain (when present): macro-F1 with its CI.
+    """
+    test = metrics["test"]
+    out = {
+        "test": {
+            "macro_f1": test["macro_f1"],
+            "macro_f1_ci_low": test["macro_f1_ci95"][0],
+            "macro_f1_ci_high": test["macro_f1_ci95"][1],
+            "accuracy": test["accuracy"],
+            "accuracy_ci_low": test["accuracy_ci95"][0],
+            "accuracy_ci_high": test["accuracy_ci95"][1],
+            "kappa": test["kappa"],
+            "n": test["n"],
+            **{f"f1_{label}": test["per_class"][label]["f1"] for label in labels},
+        },
+        "baselines": {name: {"macro_f1": scores["macro_f1"]} for name, scores in metrics["baselines"].items()},
+    }
+    for name, scores in metrics.get("external", {}).items():
+        out.setdefault("external", {})[name] = {
+            "macro_f1": scores["macro_f1"],
+            "macro_f1_ci_low": scores["macro_f1_ci95"][0],
+            "macro_f1_ci_high": scores["macro_f1_ci95"][1],
+        }
+    return out

@@ -28,6 +28,10 @@ SELECTION_TABLE = REPORTS / "model_selection.csv"
 SELECTION = REPORTS / "selection.json"
 ABLATION = REPORTS / "ablation.csv"
 BEHAVIOUR = REPORTS / "behaviour.json"
+BEHAVIOUR_DETAILS = REPORTS / "behaviour_details.json"
+PREVIOUS = REPORTS / "previous"
+PREVIOUS_PREDICTIONS = PREVIOUS / "predictions.csv"
+PREVIOUS_REVISION = PREVIOUS / "revision.json"
 PLOTS = REPORTS / "plots"
 SELECTION_FIGURE = PLOTS / "model_selection.png"
 ABLATION_FIGURE = PLOTS / "ablation.png"
@@ -47,6 +51,10 @@ class TaskOutputs:
     @property
     def metrics(self) -> Path:
         return self.reports / "metrics.json"
+
+    @property
+    def details(self) -> Path:
+        return self.reports / "evaluation.json"
 
     @property
     def predictions(self) -> Path:
@@ -80,3 +88,4 @@ def task_outputs(task: str) -> TaskOutputs:
 
 
 PREDICTIONS = task_outputs("stance").predictions
+TASKS = ("stance", "tone")  # the labelling tasks: stance (threat / warning / neutral) and tone

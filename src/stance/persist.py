@@ -7,6 +7,7 @@ nothing it carries ever runs.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -23,16 +24,46 @@ ALLOWED_TYPES = frozenset(
         "sklearn.calibration._SigmoidCalibration",
         "stance.features.CodebookCues",
         "stance.features.NameMasker",
+        "stance.models.TfidfNgrams",
         "stance.streaming.BatchHashingVectorizer",
         "sklearn.utils._bunch.Bunch",
     }
 )
 
 
+_OBJECT_ID = re.compile(rb'("__id__": |"file": ")(\d+)')
+
+
 def save_model(model, path: Path) -> None:
-    """Write `model` to `path` as a skops file, atomically."""
+    """Write `model` to `path` as a skops file, atomically, with the same bytes for the same model.
+
+    skops names members and memo entries after Python object ids and stamps the zip entries
+    with the time of writing; both are renumbered / fixed here so that an unchanged model
+    leaves an unchanged file (and DVC does not rerun what depends on it).
+    """
     with atomic_path(path) as tmp:
         sio.dump(model, tmp, compression=zipfile.ZIP_DEFLATED)
+        _make_deterministic(tmp)
+
+
+def _make_deterministic(path: Path) -> None:
+    with zipfile.ZipFile(path) as archive:
+        members = [(info.filename, archive.read(info)) for info in archive.infolist()]
+    numbers: dict[bytes, bytes] = {}
+
+    def renumber(match: re.Match) -> bytes:
+        return match.group(1) + numbers.setdefault(match.group(2), str(len(numbers)).encode())
+
+    schema = dict(members)["schema.json"]
+    schema = _OBJECT_ID.sub(renumber, schema)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members:
+            if name == "schema.json":
+                data = schema
+            else:
+                stem, dot, suffix = name.partition(".")
+                name = numbers.get(stem.encode(), stem.encode()).decode() + dot + suffix
+            archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
 
 
 def load_model(path: Path):

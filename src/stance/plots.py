@@ -59,17 +59,83 @@ def bars_figure(
     labels: list[str],
     values: list[float],
     title: str,
-    errors: list[float] | None = None,
+    errors: list[float] | list[tuple[float, float]] | None = None,
     xlabel: str = "",
     highlight: list[bool] | None = None,
+    zoom: bool = False,
 ):
-    """Horizontal bars, top to bottom in the given order, optionally with error bars."""
-    figure, axes = plt.subplots(figsize=(6.4, 0.28 * len(labels) + 1.2), dpi=100)
+    """Horizontal bars, top to bottom in the given order, optionally with error bars.
+
+    zoom: draw points with their intervals on an axis fitted to the data instead of bars
+    from zero, so that differences of 0.01 stay visible (bars would then mislead).
+    errors: symmetric half-widths, or (low, high) interval ends.
+    """
+    figure, axes = plt.subplots(figsize=(7.2, 0.3 * len(labels) + 1.3), dpi=100)
     colours = ["#1f77b4" if not highlight or h else "#b0b0b0" for h in (highlight or [True] * len(labels))]
-    axes.barh(range(len(labels)), values, xerr=errors, color=colours, capsize=2)
-    axes.set_yticks(range(len(labels)), labels, fontsize=7)
+    positions = list(range(len(labels)))
+    spans = _error_spans(values, errors)
+    if zoom:
+        for y, value, (low, high), colour in zip(positions, values, spans, colours, strict=True):
+            axes.errorbar(value, y, xerr=[[value - low], [high - value]], fmt="o", color=colour, capsize=3)
+        lowest, highest = min(low for low, _ in spans), max(high for _, high in spans)
+        margin = max((highest - lowest) * 0.08, 0.005)
+        axes.set_xlim(lowest - margin, highest + margin)
+        axes.grid(axis="x", linestyle=":", alpha=0.6)
+    else:
+        xerr = (
+            None
+            if errors is None
+            else [
+                [v - low for v, (low, _) in zip(values, spans, strict=True)],
+                [high - v for v, (_, high) in zip(values, spans, strict=True)],
+            ]
+        )
+        axes.barh(positions, values, xerr=xerr, color=colours, capsize=2)
+    axes.set_yticks(positions, labels, fontsize=8)
     axes.invert_yaxis()
     axes.set_xlabel(xlabel)
-    axes.set_title(title)
+    axes.set_title(title, fontsize=10, loc="left")
     figure.tight_layout()
     return figure
+
+
+def _error_spans(values: list[float], errors) -> list[tuple[float, float]]:
+    if errors is None:
+        return [(v, v) for v in values]
+    return [
+        (e[0], e[1]) if isinstance(e, (tuple, list)) else (v - e, v + e) for v, e in zip(values, errors, strict=True)
+    ]
+
+
+def message_figure(title: str, message: str):
+    """A small figure that says why there is nothing to draw (a stage still writes every output)."""
+    figure, axes = plt.subplots(figsize=(7.2, 1.2), dpi=100)
+    axes.axis("off")
+    axes.set_title(title, fontsize=10, loc="left")
+    axes.text(0.0, 0.4, message, fontsize=9, transform=axes.transAxes)
+    return figure
+
+
+def short_overrides(overrides: dict) -> str:
+    """{"classifier": "logreg", "combine": "vote", "features": ["word", "cues"]} → "logreg · vote · word+cues"."""
+    return (
+        " · ".join("+".join(v) if isinstance(v, list) else str(v) for _, v in sorted(overrides.items())) or "as given"
+    )
+
+
+def selection_figure(table: pd.DataFrame):
+    """Grouped-CV macro-F1 (mean ± std) per candidate; reference candidates in grey."""
+    if table.empty:
+        return message_figure("model selection", "select.enabled is false: the recipe in train.* is trained as given.")
+    import json
+
+    labels = [short_overrides(json.loads(p)) for p in table["params"]]
+    return bars_figure(
+        labels,
+        table["cv_macro_f1_mean"].tolist(),
+        "model selection: grouped-CV macro-F1, mean ± std (grey: reference only)",
+        errors=table["cv_macro_f1_std"].tolist(),
+        xlabel="macro-F1",
+        highlight=[str(e) in ("True", "true") for e in table["eligible"]],
+        zoom=True,
+    )

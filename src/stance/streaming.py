@@ -40,9 +40,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -56,56 +54,11 @@ from sklearn.preprocessing import normalize
 from sklearn.utils import murmurhash3_32
 from tqdm.auto import tqdm
 
+from stance.config import StreamingParams
 from stance.text import normalise
 
+DEFAULT_PARAMS = StreamingParams(n_jobs=1)
 WORD_TOKEN_PATTERN = r"(?u)\b\w[\w']*\b"  # the in-memory word block's pattern (keeps "don't")
-
-
-@dataclass(frozen=True)
-class StreamingParams:
-    """The knobs of the streaming recipe (proposed as train.* keys for mode: streaming).
-
-    chunk_size: rows per partial_fit / predict step; memory grows linearly with it.
-    epochs: passes over the data (rows are reshuffled within each chunk every epoch).
-    n_features: hashing space of each block (word, char); the model holds
-        2 × n_features × classes weights whatever the corpus size.
-    classifier: sgd (SGDClassifier with `loss`) or complement_nb.
-    loss: log_loss (logistic, like the in-memory default) or modified_huber; both give predict_proba.
-    alpha: SGD regularisation, or ComplementNB smoothing.
-    class_weight: balanced (weights from one extra pass counting labels) or none.
-    n_jobs: 1 vectorises inline; 2 or more adds one thread that vectorises the next chunk
-        while partial_fit runs on this one (same result; measured no faster on 2 vCPUs).
-    """
-
-    chunk_size: int = 10_000
-    epochs: int = 1
-    seed: int = 42
-    n_features: int = 2**19
-    word_ngram_max: int = 2
-    char_ngram_min: int = 2
-    char_ngram_max: int = 5
-    classifier: Literal["sgd", "complement_nb"] = "sgd"
-    loss: Literal["log_loss", "modified_huber"] = "log_loss"
-    alpha: float = 3e-5
-    class_weight: Literal["balanced", "none"] = "none"
-    n_jobs: int = 1
-
-    def __post_init__(self):
-        checks = {
-            "chunk_size must be ≥ 1": self.chunk_size >= 1,
-            "epochs must be ≥ 1": self.epochs >= 1,
-            "n_features must be ≥ 2": self.n_features >= 2,
-            "word_ngram_max must be 1..4": 1 <= self.word_ngram_max <= 4,
-            "char n-gram range must satisfy 1 ≤ min ≤ max ≤ 8": 1 <= self.char_ngram_min <= self.char_ngram_max <= 8,
-            "classifier must be sgd or complement_nb": self.classifier in ("sgd", "complement_nb"),
-            "loss must be log_loss or modified_huber": self.loss in ("log_loss", "modified_huber"),
-            "alpha must be > 0": self.alpha > 0,
-            "class_weight must be balanced or none": self.class_weight in ("balanced", "none"),
-            "n_jobs must be ≥ 1": self.n_jobs >= 1,
-        }
-        failed = [message for message, ok in checks.items() if not ok]
-        if failed:
-            raise ValueError("; ".join(failed))
 
 
 class BatchHashingVectorizer(HashingVectorizer):
@@ -330,7 +283,7 @@ def _gc_paused():
             gc.enable()
 
 
-def build_streaming_pipeline(params: StreamingParams = StreamingParams()) -> Pipeline:
+def build_streaming_pipeline(params: StreamingParams = DEFAULT_PARAMS) -> Pipeline:
     """The unfitted streaming model: hashed word + char_wb n-grams → SGD or ComplementNB.
 
     alternate_sign=False keeps every feature non-negative, which ComplementNB requires
@@ -374,7 +327,7 @@ ChunksFactory = Callable[[], Iterable[pd.DataFrame]]
 def fit_streaming(
     chunks_factory: ChunksFactory,
     classes: Iterable[str],
-    params: StreamingParams = StreamingParams(),
+    params: StreamingParams = DEFAULT_PARAMS,
     *,
     progress: bool | None = None,
     total_rows: int | None = None,

@@ -6,8 +6,6 @@ import pandas as pd
 
 from stance.config import Params, TrainParams
 
-TASKS = ("stance", "tone")
-
 
 def task_labels(task: str, params: Params) -> list[str]:
     return list(params.clean.labels if task == "stance" else params.clean.tones)

@@ -85,3 +85,10 @@ def project(tmp_path_factory) -> Path:
     run(repo, "git", "commit", "-q", "-m", "repro")
     run(repo, "git", "tag", "first-run")
     return repo
+
+
+def pytest_collection_modifyitems(items):
+    """Everything under tests/e2e is marked e2e, so `pytest -m "not e2e"` gives a quick inner loop."""
+    for item in items:
+        if "/e2e/" in str(item.path):
+            item.add_marker(pytest.mark.e2e)

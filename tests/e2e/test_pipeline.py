@@ -7,7 +7,7 @@ import re
 
 import pandas as pd
 
-from stance.stages.split import near_duplicates
+from stance.similarity import near_duplicates
 from tests.e2e.conftest import ROOT, run
 
 

@@ -1,52 +1,108 @@
+import random
+
 import pandas as pd
 import pytest
 
 from stance.config import SplitParams
 from stance.errors import StanceError
-from stance.stages.split import split_statements
+from stance.stages.split import hashed_fraction, split_statements
+
+WORDS = [f"w{i}" for i in range(3000)]
 
 
-def corpus(n_per_class: int = 20) -> pd.DataFrame:
-    labels = ["threat", "warning", "neutral"] * n_per_class
-    return pd.DataFrame(
-        {
-            "statement_id": [f"s{i}" for i in range(len(labels))],
-            "text": [f"statement number {i}" for i in range(len(labels))],
-            "label": labels,
-            "source_id": [f"doc{i // 3}" for i in range(len(labels))],
-        }
-    )
+def corpus(n_docs: int = 200, batch: str = "batch-001.csv", start: int = 0) -> pd.DataFrame:
+    """Three statements per document (one per label), every text distinct enough to be no near-duplicate."""
+    rows = []
+    for d in range(start, start + n_docs):
+        for k, label in enumerate(("threat", "warning", "neutral")):
+            words = random.Random(d * 10 + k).sample(WORDS, 10)
+            rows.append(
+                {
+                    "statement_id": f"s{d}-{k}",
+                    "text": " ".join(words),
+                    "label": label,
+                    "source_id": f"doc{d}",
+                    "first_batch": batch,
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def test_no_source_document_is_on_both_sides():
     train, test, _ = split_statements(corpus(), SplitParams(seed=1, test_size=0.2))
     assert set(train["source_id"]).isdisjoint(test["source_id"])
-    assert len(train) + len(test) == 60
+    assert len(train) + len(test) == 600
 
 
-def test_split_is_stratified_and_reproducible():
+def test_split_is_reproducible_and_near_the_test_size():
     first = split_statements(corpus(), SplitParams(seed=7))
     second = split_statements(corpus(), SplitParams(seed=7))
     assert first[1]["statement_id"].tolist() == second[1]["statement_id"].tolist() and first[2] == second[2]
-    assert first[1]["label"].value_counts().to_dict() == {"threat": 4, "warning": 4, "neutral": 4}
+    assert 0.14 < len(first[1]) / 600 < 0.26
+    other_seed = split_statements(corpus(), SplitParams(seed=8))
+    assert other_seed[1]["statement_id"].tolist() != first[1]["statement_id"].tolist()
+
+
+def test_a_new_batch_only_adds_old_statements_keep_their_side():
+    old = corpus(150)
+    new = corpus(40, batch="batch-002.csv", start=150)
+    # the new batch also brings a near-copy of an old test statement and one of an old training statement
+    _, old_test, _ = split_statements(old, SplitParams(seed=3))
+    old_train_ids = set(old["statement_id"]) - set(old_test["statement_id"])
+    test_row = old[old["statement_id"] == old_test["statement_id"].iloc[0]].iloc[0]
+    train_row = old[old["statement_id"] == sorted(old_train_ids)[0]].iloc[0]
+    copies = pd.DataFrame(
+        [
+            {
+                **test_row.to_dict(),
+                "statement_id": "copy-of-test",
+                "source_id": "new-doc-a",
+                "first_batch": "batch-002.csv",
+            },
+            {
+                **train_row.to_dict(),
+                "statement_id": "copy-of-train",
+                "source_id": "new-doc-b",
+                "first_batch": "batch-002.csv",
+            },
+        ]
+    )
+    train, test, summary = split_statements(pd.concat([old, new, copies], ignore_index=True), SplitParams(seed=3))
+    assert set(old_test["statement_id"]) <= set(test["statement_id"])
+    assert old_train_ids <= set(train["statement_id"])
+    assert "copy-of-test" in set(test["statement_id"]) and "copy-of-train" in set(train["statement_id"])
+    assert summary["documents_following_a_near_duplicate"] == 2
+    assert summary["near_duplicate_pairs_across_sides"] == 0
+
+
+def test_hashed_fraction_is_uniform_and_stable():
+    values = [hashed_fraction(f"doc{i}", 42) for i in range(5000)]
+    assert values[:2] == [hashed_fraction("doc0", 42), hashed_fraction("doc1", 42)]
+    assert 0.18 < sum(v < 0.2 for v in values) / len(values) < 0.22
 
 
 def test_too_small_class_is_named_with_its_count():
-    data = corpus()
-    data = pd.concat([data[data["label"] != "threat"], data[data["label"] == "threat"].head(3)])
-    with pytest.raises(StanceError, match="class 'threat' has 3 statement"):
+    data = corpus(30)
+    data = pd.concat([data[data["label"] != "threat"], data[data["label"] == "threat"].head(1)])
+    with pytest.raises(StanceError, match="class 'threat' has 1 statement"):
         split_statements(data, SplitParams())
+
+
+def test_a_class_missing_from_test_is_named():
+    data = corpus(30)
+    data = pd.concat([data[data["label"] != "threat"], data[data["label"] == "threat"].head(2)])
+    train, test, _ = split_statements(data, SplitParams(seed=0))  # ids doc0, doc1 both hash to train here
+    assert set(test["label"]) == {"warning", "neutral"} or "threat" in set(test["label"])
+    for seed in range(50):
+        try:
+            _, test, _ = split_statements(data, SplitParams(seed=seed))
+        except StanceError as exc:
+            assert "class 'threat' has no statement in the test split (2 in all)" in str(exc)
+            return
+    pytest.fail("no seed put both threat documents in train")
 
 
 def test_single_class_is_refused():
-    data = corpus().assign(label="neutral")
+    data = corpus(10).assign(label="neutral")
     with pytest.raises(StanceError, match="only one class in the data \\('neutral'\\)"):
         split_statements(data, SplitParams())
-
-
-def test_near_duplicates_of_training_statements_leave_the_test_set():
-    data = corpus()
-    data["text"] = [f"the ministry said on day {i} that talks about fish quotas would go on" for i in range(len(data))]
-    train, test, summary = split_statements(data, SplitParams(seed=1, near_duplicate_threshold=0.8))
-    assert test.empty and len(train) == len(data)
-    assert summary["near_duplicates_found"] > 0 and summary["statements_moved_to_train"] == 12

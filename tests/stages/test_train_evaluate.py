@@ -3,7 +3,7 @@ import pytest
 
 from stance.config import EvaluateParams, TrainParams
 from stance.stages.evaluate import evaluate_model
-from stance.stages.predict import predict_frame
+from stance.prediction import predict_frame
 from stance.stages.train import train_model
 
 LABELS = ["threat", "warning", "neutral"]

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from stance.config import CleanParams
+from stance import paths
+from stance.config import CleanParams, Params
 from stance.errors import located
-from stance.io import Batch
+from stance.io import Batch, list_batches, read_batch, write_csv, write_json
 from stance.text import match_key, normalise, statement_id
 
 REQUIRED = ("text", "label")
@@ -295,3 +296,21 @@ def _ledger(batches: list[Batch], kept: list[Vote], merged: list[Vote], rejects:
             raise AssertionError(f"ledger does not balance for {name}: {counts}")
     reasons = Counter(r["reason"].split(":")[0] for r in rejects)
     return {"total": total, "files": files, "reasons": dict(sorted(reasons.items()))}
+
+
+def run(params: Params, args=None) -> None:
+    """data/raw/ → data/clean/{statements,rejects,votes}.csv, the ledger, disputes and label changes."""
+    studio = (params.clean.label_studio.get("label", "label"), params.clean.label_studio.get("tone", "tone"))
+    batches = [read_batch(path, params.clean.columns, studio) for path in list_batches(paths.RAW_DIR)]
+    result = clean_batches(batches, params.clean)
+    write_csv(result.statements, paths.STATEMENTS)
+    write_csv(result.rejects, paths.REJECTS)
+    write_csv(result.disputed, paths.DISPUTED)
+    write_csv(result.label_changes, paths.LABEL_CHANGES)
+    write_csv(result.votes, paths.VOTES)
+    write_json(result.ledger, paths.CLEAN_LEDGER)
+    total = result.ledger["total"]
+    print(
+        f"clean: read {total['read']}, kept {total['kept']}, merged {total['merged']}, "
+        f"rejected {total['rejected']} → {paths.STATEMENTS}"
+    )

@@ -6,9 +6,6 @@ filled with the tables below, so the card cannot drift from the data.
 
 from __future__ import annotations
 
-import re
-
-import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import f1_score
@@ -16,10 +13,13 @@ from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
 
-from stance.config import TrainParams
+from stance import paths
+from stance.config import Params, TrainParams
+from stance.corpus import source_groups
+from stance.io import read_frame, read_json, write_text
+from stance.markdown import agreement_table, kappa_table, markdown_table
 from stance.models import build_pipeline
-from stance.stages.report import markdown_table
-from stance.stages.split import source_groups
+from stance.similarity import max_jaccard
 
 CUE_WORDS = {
     "will": r"\bwill\b",
@@ -32,16 +32,17 @@ CUE_WORDS = {
     "we / our": r"\b(?:we|our)\b",
     "respond*": r"\brespon\w*",
 }
-_PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 
 def render_card(template: str, statements: pd.DataFrame, agreement: dict, ledger: dict, seed: int) -> str:
-    """Fill the template's placeholders with figures computed from the corpus."""
-    figures = corpus_figures(statements, agreement, ledger, seed)
-    missing = sorted(set(_PLACEHOLDER.findall(template)) - set(figures))
-    if missing:
-        raise KeyError(f"data card template names unknown figures: {', '.join(missing)}")
-    return _PLACEHOLDER.sub(lambda m: figures[m.group(1)], template)
+    """Fill the template's placeholders with figures computed from the corpus (a name it lacks is an error)."""
+    import jinja2
+
+    environment = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    try:
+        return environment.from_string(template).render(corpus_figures(statements, agreement, ledger, seed))
+    except jinja2.UndefinedError as exc:
+        raise KeyError(f"data card template names an unknown figure: {exc.message}") from None
 
 
 def corpus_figures(statements: pd.DataFrame, agreement: dict, ledger: dict, seed: int) -> dict[str, str]:
@@ -57,8 +58,10 @@ def corpus_figures(statements: pd.DataFrame, agreement: dict, ledger: dict, seed
         "per_state": _crosstab(statements, "speaker_state", "label"),
         "per_role": _crosstab(statements, "speaker_role", "label"),
         "per_batch": _ledger_table(ledger),
-        "agreement": _agreement_table(agreement),
-        "kappa_pairs": _kappa_table(agreement),
+        "agreement": markdown_table(agreement_table(agreement)),
+        "kappa_pairs": markdown_table(kappa_table(agreement))
+        if agreement["kappa_pairs"]
+        else "(no pair shares 20 statements)",
         "length": f"mean {words.mean():.1f} words (median {words.median():.0f}, min {words.min()}, "
         f"max {words.max()}); {(words <= 10).mean():.0%} have at most 10 words, {(words >= 30).mean():.0%} at least 30",
         "vocabulary": str(len(CountVectorizer(lowercase=True).fit(statements["text"]).vocabulary_)),
@@ -71,21 +74,13 @@ def corpus_figures(statements: pd.DataFrame, agreement: dict, ledger: dict, seed
 
 def diversity_checks(statements: pd.DataFrame) -> dict:
     """Largest word-set Jaccard between distinct, unmarked statements; most common 4-word opening."""
-    vectoriser = CountVectorizer(binary=True, token_pattern=r"[a-z']+")
-    matrix = vectoriser.fit_transform(statements["text"].str.lower()).astype(np.float32)
-    intersection = (matrix @ matrix.T).toarray()
-    sizes = np.asarray(matrix.sum(axis=1)).ravel()
-    jaccard = intersection / np.maximum(sizes[:, None] + sizes[None, :] - intersection, 1)
-    np.fill_diagonal(jaccard, 0)
-    marked = _marked_pairs(statements)
-    for i, j in marked:
-        jaccard[i, j] = jaccard[j, i] = 0
+    marked = {tuple(sorted(pair)) for pair in _marked_pairs(statements)}
+    largest, pair = max_jaccard(statements["text"].tolist(), exclude=marked)
     openings = statements["text"].str.lower().str.findall(r"[a-z']+").str[:4].str.join(" ")
     top = openings.value_counts()
-    i, j = np.unravel_index(jaccard.argmax(), jaccard.shape)
     return {
-        "max_jaccard": float(jaccard.max()),
-        "max_pair": (int(i), int(j)),
+        "max_jaccard": largest,
+        "max_pair": pair,
         "top_opening": top.index[0],
         "top_opening_share": float(top.iloc[0] / len(statements)),
         "marked_duplicates": len(marked),
@@ -121,26 +116,6 @@ def _ledger_table(ledger: dict) -> str:
     return markdown_table(pd.DataFrame([{"batch": name, **counts} for name, counts in ledger["files"].items()]))
 
 
-def _agreement_table(agreement: dict) -> str:
-    rows = [{"scope": "all multiply-annotated statements", **agreement["alpha"]}]
-    rows += [{"scope": f"batch {name}", **value} for name, value in agreement["alpha_per_batch"].items()]
-    rows += [{"scope": f"class {name} (one vs rest)", **value} for name, value in agreement["alpha_per_class"].items()]
-    return markdown_table(pd.DataFrame(rows).rename(columns={"alpha": "Krippendorff's α"}))
-
-
-def _kappa_table(agreement: dict) -> str:
-    rows = [
-        {
-            "annotators": " / ".join(p["annotators"]),
-            "Cohen's κ": p["kappa"],
-            "raw agreement": p["raw_agreement"],
-            "shared statements": p["statements"],
-        }
-        for p in agreement["kappa_pairs"]
-    ]
-    return markdown_table(pd.DataFrame(rows)) if rows else "(no pair shares 20 statements)"
-
-
 def _cue_shares(statements: pd.DataFrame) -> str:
     rows = []
     for name, pattern in CUE_WORDS.items():
@@ -155,3 +130,16 @@ def _cue_shares(statements: pd.DataFrame) -> str:
             }
         )
     return markdown_table(pd.DataFrame(rows))
+
+
+def run(params: Params, args=None) -> None:
+    """The statements, agreement and ledger → data/README.md."""
+    card = render_card(
+        paths.DATA_CARD_TEMPLATE.read_text(encoding="utf-8"),
+        read_frame(paths.STATEMENTS),
+        read_json(paths.AGREEMENT),
+        read_json(paths.CLEAN_LEDGER),
+        params.split.seed,
+    )
+    write_text(card, paths.DATA_CARD)
+    print(f"datacard: {paths.DATA_CARD}")

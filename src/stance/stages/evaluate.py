@@ -7,19 +7,24 @@ baselines (majority class, codebook cue rules) are scored on the same test set.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import f1_score, precision_recall_curve
 from sklearn.model_selection import train_test_split
 
+from stance import paths
 from stance.baselines import baselines
-from stance.config import EvaluateParams, TrainParams
-from stance.metrics import bootstrap_ci, score
-from stance.models import build_pipeline
-from stance.stages.predict import predict_frame
+from stance.config import EvaluateParams, Params, TrainParams
+from stance.io import read_external, read_frame, read_json, write_csv, write_json
+from stance.metrics import bootstrap_ci, headline, score
+from stance.models import chosen_recipe, fit_recipe
+from stance.prediction import predict_frame
+from stance.tasks import task_labels, task_recipe, task_rows
 
-SLICE_COLUMNS = ("speaker_state", "topic", "first_batch")
+SLICE_COLUMNS = ("speaker_state", "topic", "first_batch", "domain")
+MIN_SLICE = 10  # smaller slices are grouped into one row: a macro-F1 on a handful of statements is noise
 
 
 @dataclass(frozen=True)
@@ -103,7 +108,10 @@ def slice_scores(predictions: pd.DataFrame, test: pd.DataFrame, labels: list[str
     """Macro-F1 and support per speaker, topic and batch, where those columns exist."""
     rows = []
     for column in (c for c in SLICE_COLUMNS if c in test):
-        for value, index in test.groupby(column).groups.items():
+        values = test[column].where(test[column].ne(""), "(none)")
+        sizes = values.map(values.value_counts())
+        values = values.where(sizes >= MIN_SLICE, f"(slices with n < {MIN_SLICE})")
+        for value, index in values.groupby(values).groups.items():
             part = predictions.loc[index]
             rows.append(
                 {
@@ -138,16 +146,20 @@ def learning_curve(
     labels: list[str],
     fractions: tuple[float, ...],
     seed: int,
+    full_model=None,
 ) -> pd.DataFrame:
-    """Test macro-F1 of the same recipe trained on growing, stratified shares of the training set."""
+    """Test macro-F1 of the same recipe trained on growing, stratified shares of the training set.
+
+    full_model: the model already fitted on the whole training set, reused for fraction 1.
+    """
     rows = []
     for fraction in fractions:
-        part = (
-            train
-            if fraction >= 1
-            else train_test_split(train, train_size=fraction, stratify=train["label"], random_state=seed)[0]
-        )
-        model = build_pipeline(params).fit(part["text"].tolist(), part["label"])
+        if fraction >= 1:
+            part = train
+            model = full_model or fit_recipe(params, part["text"].tolist(), part["label"])
+        else:
+            part = train_test_split(train, train_size=fraction, stratify=train["label"], random_state=seed)[0]
+            model = fit_recipe(params, part["text"].tolist(), part["label"])
         predicted = model.predict(test["text"].tolist())
         rows.append(
             {
@@ -156,3 +168,66 @@ def learning_curve(
             }
         )
     return pd.DataFrame(rows)
+
+
+def run(params: Params, args) -> None:
+    """A trained model + the test split → metrics (headline and details), predictions, slices, curves."""
+    from stance.explain import top_features
+    from stance.persist import load_model
+
+    labels, out = task_labels(args.task, params), paths.task_outputs(args.task)
+    model = load_model(out.model)
+    train, test = (task_rows(read_frame(p), args.task) for p in (paths.TRAIN, paths.TEST))
+    external = (
+        {Path(p).stem: read_external(Path(p), params.clean) for p in params.evaluate.external}
+        if args.task == "stance"
+        else {}
+    )
+    result = evaluate_model(model, test, train, labels, params.evaluate, external, rules=args.task == "stance")
+    write_json(headline(result.metrics, labels), out.metrics)
+    write_json(result.metrics, out.details)
+    write_csv(result.predictions.drop(columns="text"), out.predictions)
+    write_csv(result.predictions[["actual", "predicted"]], out.plots / "confusion.csv")
+    for label in labels:
+        part = result.precision_recall[result.precision_recall["class"] == label]
+        write_csv(part, out.plots / "precision_recall" / f"{label}.csv")
+    write_csv(result.calibration, out.plots / "calibration.csv")
+    write_csv(result.slices, out.slices)
+    write_csv(result.errors, out.errors)
+    features = top_features(model)
+    write_csv(features, out.top_features)
+    recipe = task_recipe(args.task, chosen_recipe(params.train, read_json(paths.SELECTION)))
+    fractions, seed = params.evaluate.learning_curve, params.evaluate.seed
+    curve = learning_curve(train, test, recipe, labels, fractions, seed, full_model=model)
+    write_csv(curve, out.plots / "learning_curve.csv")
+    _figures(result, curve, features, labels, out)
+    scores = result.metrics["test"]
+    print(
+        f"evaluate {args.task}: macro-F1 {scores['macro_f1']:.4f} {scores['macro_f1_ci95']}, "
+        f"accuracy {scores['accuracy']:.4f}"
+    )
+
+
+def _figures(result: Evaluation, curve: pd.DataFrame, features: pd.DataFrame, labels: list[str], out) -> None:
+    from stance.plots import bars_figure, confusion_figure, line_figure, save_figure
+
+    title = f"test, macro-F1 {result.metrics['test']['macro_f1']:.3f}"
+    predictions = result.predictions
+    save_figure(
+        confusion_figure(predictions["actual"], predictions["predicted"], labels, title=title), out.figure("confusion")
+    )
+    save_figure(
+        line_figure(result.precision_recall, "recall", "precision", "precision–recall (test)", group="class"),
+        out.figure("precision_recall"),
+    )
+    save_figure(
+        line_figure(result.calibration, "confidence", "accuracy", "reliability (test)", diagonal=True),
+        out.figure("calibration"),
+    )
+    save_figure(line_figure(curve, "train_size", "macro_f1", "learning curve"), out.figure("learning_curve"))
+    top = features.groupby(["class", "view"], sort=False).head(5)
+    names = [f"{r['class']} · {r.view} · {r.feature}" for _, r in top.iterrows()]
+    save_figure(
+        bars_figure(names, top["weight"].tolist(), "top features per class", xlabel="weight"),
+        out.figure("top_features"),
+    )

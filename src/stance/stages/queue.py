@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from stance.stages.predict import predict_frame
-from stance.stages.split import near_duplicates
+from stance import paths
+from stance.config import Params
+from stance.io import list_batches, read_frame, read_table, write_csv, write_json
+from stance.prediction import predict_frame
+from stance.similarity import near_duplicates
 
 
 def annotation_queue(model, pool: pd.DataFrame, labelled: pd.DataFrame, size: int, threshold: float) -> pd.DataFrame:
@@ -62,3 +65,20 @@ def label_studio_tasks(queue: pd.DataFrame) -> list[dict]:
         }
         for _, row in queue.iterrows()
     ]
+
+
+def run(params: Params, args=None) -> None:
+    """models/model.skops + data/unlabeled/ → reports/annotation_queue.csv and its Label Studio import file."""
+    from stance.persist import load_model
+
+    pool = pd.concat([read_table(str(p)) for p in list_batches(paths.UNLABELED_DIR)], ignore_index=True)
+    queue = annotation_queue(
+        load_model(paths.MODEL),
+        pool,
+        read_frame(paths.STATEMENTS),
+        params.queue.size,
+        params.queue.near_duplicate_threshold,
+    )
+    write_csv(queue, paths.QUEUE)
+    write_json(label_studio_tasks(queue), paths.QUEUE_LABEL_STUDIO)
+    print(f"queue: {len(queue)} of {len(pool)} unlabelled statements → {paths.QUEUE}")

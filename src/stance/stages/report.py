@@ -1,6 +1,8 @@
 """report: everything a researcher cites → reports/report.md and a self-contained reports/report.html.
 
-Both files come from one list of sections, so they cannot disagree. The HTML embeds its
+It leads with the answer — the test macro-F1 with its interval, the baselines, and whether
+this run differs from the previous commit by more than noise — then what this round of labels
+changed, then the details. Both files come from one list of sections, so they cannot disagree. The HTML embeds its
 figures as data URIs, escapes every piece of text, and carries a Content-Security-Policy
 that forbids loading anything, so it opens offline and nothing in it can call out.
 """
@@ -14,6 +16,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from stance import paths
+from stance.comparison import compare_predictions, summary_line, warnings
+from stance.config import Params
+from stance.errors import StanceError
+from stance.io import read_frame, read_json, write_text
+from stance.markdown import agreement_table, kappa_table, markdown_table
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -25,18 +34,6 @@ class Figure:
 class Section:
     title: str
     blocks: list = field(default_factory=list)  # str (a paragraph), pd.DataFrame, or Figure
-
-
-def markdown_table(frame: pd.DataFrame) -> str:
-    """A GitHub-flavoured Markdown table, with pipes in cells escaped."""
-
-    def cell(value) -> str:
-        return str(value).replace("|", "\\|").replace("\n", " ")
-
-    header = "| " + " | ".join(cell(c) for c in frame.columns) + " |"
-    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
-    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([header, rule, *rows])
 
 
 def to_markdown(title: str, sections: list[Section]) -> str:
@@ -109,6 +106,7 @@ class ReportInputs:
     selection: pd.DataFrame
     chosen: dict
     metrics: dict
+    details: dict
     tone_metrics: dict
     slices: pd.DataFrame
     top_features: pd.DataFrame
@@ -116,28 +114,56 @@ class ReportInputs:
     ablation: pd.DataFrame
     suspects: pd.DataFrame
     queue: pd.DataFrame
-    behaviour: dict | None = None
+    behaviour: dict
     comparison: dict | None = None
     figures: dict[str, Path] = field(default_factory=dict)
 
 
 def build_sections(r: ReportInputs) -> list[Section]:
-    """Every section of the report, in reading order."""
+    """Every section of the report, in reading order: the answer first."""
     fig = r.figures
     return [
+        Section("Summary", _summary_blocks(r)),
+        Section("This round", _round_blocks(r.label_changes, r.disputed)),
+        Section("Metrics (held-out test split)", [_metrics_table(r.details), _per_class(r.details["test"])]),
         Section(
-            "Corpus",
+            "Confusion and curves",
             [
-                f"{len(r.statements)} adjudicated statements.",
-                _counts(r.statements["label"], "label"),
-                _counts(r.statements["first_batch"], "batch (first labelled)"),
+                Figure(fig[k], caption)
+                for k, caption in [
+                    ("confusion", "confusion matrix (test)"),
+                    ("precision_recall", "precision–recall per class (test)"),
+                    ("calibration", "reliability of the top-class probability (test)"),
+                    ("learning_curve", "test macro-F1 against training size"),
+                ]
+                if k in fig
+            ],
+        ),
+        Section(
+            "Tone (second task, same split)",
+            [
+                "Tone (hostile / neutral / conciliatory) is trained by the same stages on the n-gram blocks of the "
+                "stance recipe.",
+                _metrics_table({"test": r.tone_metrics["test"]}),
+                _per_class(r.tone_metrics["test"]),
+                *([Figure(fig["tone_confusion"], "tone confusion matrix (test)")] if "tone_confusion" in fig else []),
+            ],
+        ),
+        Section("Behavioural tests", [_behaviour_table(r.behaviour)]),
+        Section(
+            "Model selection",
+            [
+                _selection_text(r.chosen),
+                r.selection,
                 *(
-                    [pd.crosstab(r.statements["label"], r.statements["tone"]).reset_index()]
-                    if "tone" in r.statements and r.statements["tone"].ne("").any()
+                    [Figure(fig["selection"], "grouped-CV macro-F1 per candidate (mean ± std)")]
+                    if "selection" in fig
                     else []
                 ),
             ],
         ),
+        Section("Corpus", _corpus_blocks(r.statements)),
+        Section("Split", [_split_text(r.split), _split_shares(r.split)]),
         Section(
             "Cleaning ledger",
             [
@@ -151,68 +177,13 @@ def build_sections(r: ReportInputs) -> list[Section]:
             ],
         ),
         Section(
-            "Split",
+            "Annotator agreement",
             [
-                f"{r.split['train']} training and {r.split['test']} test statements, stratified by label and "
-                f"grouped by source document. {r.split['near_duplicates_found']} test statement(s) were "
-                f"near-duplicates of training statements (word-set Jaccard > "
-                f"{r.split['near_duplicate_threshold']}); they and their documents "
-                f"({r.split['statements_moved_to_train']} statement(s)) were moved to training."
-            ],
-        ),
-        Section("Annotator agreement", _agreement_blocks(r.agreement)),
-        Section("What the new labels changed", _change_blocks(r.label_changes, r.disputed)),
-        Section(
-            "Model selection",
-            [
-                f"Grouped {r.chosen.get('folds', '?')}-fold cross-validation on the training split; chosen: "
-                f"{r.chosen.get('candidate', 'none')} {r.chosen.get('overrides', {})} "
-                f"(CV macro-F1 {r.chosen.get('cv_macro_f1_mean', float('nan')):.3f} ± "
-                f"{r.chosen.get('cv_macro_f1_std', float('nan')):.3f}). Candidates marked not eligible are "
-                "shown for reference only.",
-                r.selection,
-                *(
-                    [Figure(fig["selection"], "cross-validated macro-F1 per candidate (mean ± std)")]
-                    if "selection" in fig
-                    else []
-                ),
-            ],
-        ),
-        Section("Metrics (held-out test split)", [_metrics_table(r.metrics), _per_class(r.metrics["test"])]),
-        Section(
-            "Tone (second task, same split)",
-            [
-                "Tone (hostile / neutral / conciliatory) is trained by the same stages on the n-gram blocks of the "
-                "stance recipe.",
-                _metrics_table({"test": r.tone_metrics["test"]}),
-                _per_class(r.tone_metrics["test"]),
-                *([Figure(fig["tone_confusion"], "tone confusion matrix (test)")] if "tone_confusion" in fig else []),
-            ],
-        ),
-        Section(
-            "Baselines (same test split)",
-            [
-                pd.DataFrame(
-                    [
-                        {"model": name, "macro-F1": m["macro_f1"], "accuracy": m["accuracy"]}
-                        for name, m in r.metrics["baselines"].items()
-                    ]
-                )
-            ],
-        ),
-        *([Section("Comparison with the previous revision", [_comparison_text(r.comparison)])] if r.comparison else []),
-        *([Section("Behavioural tests", [_behaviour_table(r.behaviour)])] if r.behaviour else []),
-        Section(
-            "Confusion and curves",
-            [
-                Figure(fig[k], caption)
-                for k, caption in [
-                    ("confusion", "confusion matrix (test)"),
-                    ("precision_recall", "precision–recall per class (test)"),
-                    ("calibration", "reliability of the top-class probability (test)"),
-                    ("learning_curve", "test macro-F1 against training size"),
-                ]
-                if k in fig
+                "Krippendorff's α (nominal) over multiply-annotated statements, each annotator's first vote "
+                "(scopes with fewer than two such statements have no α and are not listed); Cohen's κ for annotator "
+                "pairs sharing at least 20 statements.",
+                agreement_table(r.agreement),
+                kappa_table(r.agreement),
             ],
         ),
         Section("Slices (test)", [r.slices]),
@@ -247,7 +218,109 @@ def build_sections(r: ReportInputs) -> list[Section]:
                 else r.queue,
             ],
         ),
+        Section("Label history (every batch)", _history_blocks(r.label_changes)),
     ]
+
+
+def _summary_blocks(r: ReportInputs) -> list:
+    test = r.metrics["test"]
+    labels = [key.removeprefix("f1_") for key in test if key.startswith("f1_")]
+    tone = r.tone_metrics["test"]
+    blocks = [
+        f"Stance: test macro-F1 {test['macro_f1']:.3f} (95% bootstrap CI {test['macro_f1_ci_low']:.3f}–"
+        f"{test['macro_f1_ci_high']:.3f}) on {test['n']} held-out statements; accuracy {test['accuracy']:.3f}, "
+        f"Cohen's κ against gold {test['kappa']}. Tone: macro-F1 {tone['macro_f1']:.3f} "
+        f"({tone['macro_f1_ci95'][0]:.3f}–{tone['macro_f1_ci95'][1]:.3f}).",
+        pd.DataFrame(
+            [{"model": "this model", "macro-F1": test["macro_f1"]}]
+            + [{"model": f"baseline: {name}", "macro-F1": m["macro_f1"]} for name, m in r.metrics["baselines"].items()]
+        ),
+        pd.DataFrame([{"class": label, "F1": test[f"f1_{label}"]} for label in labels]),
+    ]
+    return [*blocks, _comparison_text(r.comparison)]
+
+
+def _comparison_text(c: dict | None) -> str:
+    if c is None or c.get("commit") is None:
+        return "Change since the previous commit: none to compare with (no earlier committed test predictions)."
+    where = f"commit {c['commit'][:7]} ({c['subject']})"
+    if c.get("reset"):
+        return (
+            f"Change since the previous commit: not comparable — the split was reset since {where} "
+            f"({c['reset']}), so the test sets differ by design."
+        )
+    text = f"Change since the previous commit ({where}): " + summary_line(c, "before", "now") + "."
+    for problem in warnings(c):
+        text += f" Warning: {problem}."
+    return text + f" Verdict: {c['verdict']}."
+
+
+def _round_blocks(changes: pd.DataFrame, disputed: pd.DataFrame) -> list:
+    if changes.empty:
+        return ["No labels yet."]
+    latest = sorted(changes["batch"].unique())[-1]
+    this_round = changes[changes["batch"] == latest]
+    counts = this_round["change"].value_counts().sort_index()
+    changed = this_round[this_round["change"] != "added"]
+    return [
+        f"The latest batch, {latest}: "
+        + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in counts.items())
+        + f". {len(disputed)} statement(s) are disputed in all and left out of training (reports/disputed.csv).",
+        changed if not changed.empty else "No label of an earlier statement changed in this batch.",
+    ]
+
+
+def _history_blocks(changes: pd.DataFrame) -> list:
+    if changes.empty:
+        return ["No labels yet."]
+    return [
+        "Per batch: statements it added, labels it changed, disputes it created or resolved.",
+        pd.crosstab(changes["batch"], changes["change"]).reset_index(),
+        changes[changes["change"] != "added"],
+    ]
+
+
+def _corpus_blocks(statements: pd.DataFrame) -> list:
+    blocks = [
+        f"{len(statements)} adjudicated statements.",
+        _counts(statements["label"], "label"),
+        _counts(statements["first_batch"], "batch (first labelled)"),
+    ]
+    if "domain" in statements:
+        blocks.append(_counts(statements["domain"], "domain"))
+    if "tone" in statements and statements["tone"].ne("").any():
+        blocks.append(pd.crosstab(statements["label"], statements["tone"]).reset_index())
+    return blocks
+
+
+def _selection_text(chosen: dict) -> str:
+    if not chosen.get("folds"):
+        return "Model selection is off (select.enabled: false): the recipe in train.* is trained as given."
+    return (
+        f"Grouped {chosen['folds']}-fold cross-validation on the training split; chosen: {chosen['candidate']} "
+        f"{chosen['overrides']} (CV macro-F1 {chosen['cv_macro_f1_mean']:.3f} ± {chosen['cv_macro_f1_std']:.3f}). "
+        "Candidates marked not eligible are shown for reference only."
+    )
+
+
+def _split_text(split: dict) -> str:
+    return (
+        f"{split['train']} training and {split['test']} test statements (split.seed {split['seed']}, test_size "
+        f"{split['test_size']}). Each source document's side is fixed when it first appears, so new batches only add "
+        f"to either side. {split['documents_following_a_near_duplicate']} document(s) joined the side of an earlier "
+        f"near-duplicate (word-set Jaccard > {split['near_duplicate_threshold']}), "
+        f"{split['documents_bridging_both_sides']} near-duplicated both sides and went to training; "
+        f"{split['near_duplicate_pairs_across_sides']} near-duplicate pair(s) remain across sides."
+    )
+
+
+def _split_shares(split: dict) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"label": label, "share of corpus": share, "share of test": split["label_share_test"].get(label, 0.0)}
+            for label, share in split["label_share_all"].items()
+        ]
+    )
 
 
 def _counts(series: pd.Series, name: str) -> pd.DataFrame:
@@ -255,37 +328,6 @@ def _counts(series: pd.Series, name: str) -> pd.DataFrame:
     return pd.DataFrame(
         {name: counts.index, "statements": counts.values, "share %": (counts / counts.sum() * 100).round(1).values}
     )
-
-
-def _agreement_blocks(agreement: dict) -> list:
-    rows = [{"scope": "all", **agreement["alpha"]}]
-    rows += [{"scope": f"batch {k}", **v} for k, v in agreement["alpha_per_batch"].items()]
-    rows += [{"scope": f"class {k}", **v} for k, v in agreement["alpha_per_class"].items()]
-    kappas = pd.DataFrame(
-        [
-            {"annotators": " / ".join(p["annotators"]), "kappa": p["kappa"], "statements": p["statements"]}
-            for p in agreement["kappa_pairs"]
-        ]
-    )
-    return [
-        "Krippendorff's α (nominal) over multiply-annotated statements, each annotator's first vote; "
-        "Cohen's κ for annotator pairs sharing at least 20 statements.",
-        pd.DataFrame(rows).rename(columns={"alpha": "alpha"}),
-        kappas,
-    ]
-
-
-def _change_blocks(changes: pd.DataFrame, disputed: pd.DataFrame) -> list:
-    if changes.empty:
-        return ["No labels yet."]
-    summary = pd.crosstab(changes["batch"], changes["change"]).reset_index()
-    changed = changes[changes["change"] != "added"]
-    return [
-        "Per batch: statements it added, labels it changed, disputes it created or resolved.",
-        summary,
-        changed,
-        f"{len(disputed)} statement(s) disputed and left out of training (reports/disputed.csv).",
-    ]
 
 
 def _metrics_table(metrics: dict) -> pd.DataFrame:
@@ -311,20 +353,63 @@ def _per_class(test: dict) -> pd.DataFrame:
     return pd.DataFrame([{"class": label, **scores} for label, scores in test["per_class"].items()])
 
 
-def _comparison_text(c: dict) -> str:
-    return (
-        f"{c['first']} → {c['second']} on {c['n']} shared test statements: macro-F1 difference "
-        f"{c['macro_f1_difference']:+.4f} (95% paired-bootstrap CI {c['macro_f1_difference_ci95']}); "
-        f"McNemar exact p = {c['mcnemar']['p_value']} ({c['mcnemar']['only_first_correct']} statements right "
-        f"only before, {c['mcnemar']['only_second_correct']} right only after)."
-    )
-
-
 def _behaviour_table(behaviour: dict) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {"test": name, "pass rate": v["pass_rate"], "n": v["n"]}
-            for name, v in behaviour.items()
-            if isinstance(v, dict) and "pass_rate" in v
-        ]
+    return pd.DataFrame([{"test": name, "pass rate": v["pass_rate"]} for name, v in behaviour.items()])
+
+
+def previous_comparison(params: Params, current: pd.DataFrame, split: dict) -> dict | None:
+    """This run against the previous committed predictions (reports/previous/), or None when there are none."""
+    revision = read_json(paths.PREVIOUS_REVISION)
+    if revision.get("commit") is None:
+        return None
+    settings = {k: split.get(k) for k in ("seed", "test_size")}
+    before = revision.get("split") or {}
+    if before and before != settings:
+        changed = ", ".join(f"split.{k} {before.get(k)} → {v}" for k, v in settings.items() if before.get(k) != v)
+        return {**revision, "reset": changed}
+    previous = read_frame(paths.PREVIOUS_PREDICTIONS)
+    try:
+        result = compare_predictions(
+            previous, current, list(params.clean.labels), params.evaluate.bootstrap, params.evaluate.seed
+        )
+    except StanceError as exc:
+        return {**revision, "reset": str(exc)}
+    return {**revision, **result}
+
+
+def run(params: Params, args=None) -> None:
+    """Every report input → reports/report.md and reports/report.html."""
+    stance, tone = paths.task_outputs("stance"), paths.task_outputs("tone")
+    figures = {
+        name: stance.figure(name)
+        for name in ("confusion", "precision_recall", "calibration", "learning_curve", "top_features")
+    }
+    figures |= {"selection": paths.SELECTION_FIGURE, "ablation": paths.ABLATION_FIGURE}
+    figures["tone_confusion"] = tone.figure("confusion")
+    split = read_json(paths.SPLIT_SUMMARY)
+    inputs = ReportInputs(
+        statements=read_frame(paths.STATEMENTS),
+        ledger=read_json(paths.CLEAN_LEDGER),
+        split=split,
+        agreement=read_json(paths.AGREEMENT),
+        label_changes=read_frame(paths.LABEL_CHANGES),
+        disputed=read_frame(paths.DISPUTED),
+        selection=read_frame(paths.SELECTION_TABLE),
+        chosen=read_json(paths.SELECTION),
+        metrics=read_json(stance.metrics),
+        details=read_json(stance.details),
+        tone_metrics=read_json(tone.details),
+        slices=read_frame(stance.slices),
+        top_features=read_frame(stance.top_features),
+        errors=read_frame(stance.errors),
+        ablation=read_frame(paths.ABLATION),
+        suspects=read_frame(paths.SUSPECTS),
+        queue=read_frame(paths.QUEUE),
+        behaviour=read_json(paths.BEHAVIOUR),
+        comparison=previous_comparison(params, read_frame(paths.PREDICTIONS), split),
+        figures={k: v.relative_to(paths.REPORTS) for k, v in figures.items() if v.is_file()},
     )
+    sections = build_sections(inputs)
+    write_text(to_markdown("Stance model report", sections), paths.REPORT_MD)
+    write_text(to_html("Stance model report", sections, paths.REPORTS), paths.REPORT_HTML)
+    print(f"report: {paths.REPORT_MD}, {paths.REPORT_HTML}")

@@ -10,21 +10,19 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
+from sklearn.model_selection import StratifiedGroupKFold
 
-from stance.config import TrainParams
-from stance.models import build_pipeline
-from stance.stages.split import source_groups
+from stance import paths
+from stance.config import Params, TrainParams
+from stance.corpus import source_groups
+from stance.io import read_frame, read_json, write_csv
+from stance.models import chosen_recipe, fit_recipe
 
 
 def suspect_labels(train: pd.DataFrame, params: TrainParams, folds: int, seed: int) -> pd.DataFrame:
     """Suspect statements ranked by how unlikely their given label is, most suspect first."""
-    model = build_pipeline(params)
-    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-    probabilities = cross_val_predict(
-        model, train["text"].tolist(), train["label"], cv=splitter, groups=source_groups(train), method="predict_proba"
-    )
     classes = np.array(sorted(train["label"].unique()))
+    probabilities = out_of_fold_probabilities(train, params, folds, seed, classes)
     given = np.searchsorted(classes, train["label"].to_numpy())
     self_confidence = probabilities[np.arange(len(train)), given]
     thresholds = np.array([probabilities[given == k, k].mean() for k in range(len(classes))])
@@ -45,3 +43,25 @@ def suspect_labels(train: pd.DataFrame, params: TrainParams, folds: int, seed: i
     table = table.sort_values(["p_given", "statement_id"], kind="stable").reset_index(drop=True)
     table.insert(0, "rank", range(1, len(table) + 1))
     return table
+
+
+def out_of_fold_probabilities(
+    train: pd.DataFrame, params: TrainParams, folds: int, seed: int, classes: np.ndarray
+) -> np.ndarray:
+    """Each statement's class probabilities from the recipe fitted without its document's fold."""
+    texts, labels = np.asarray(train["text"].tolist(), dtype=object), train["label"].to_numpy()
+    probabilities = np.zeros((len(train), len(classes)))
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for fit_index, score_index in splitter.split(texts, labels, source_groups(train)):
+        model = fit_recipe(params, list(texts[fit_index]), labels[fit_index])
+        columns = np.searchsorted(classes, model.classes_)
+        probabilities[np.ix_(score_index, columns)] = model.predict_proba(list(texts[score_index]))
+    return probabilities
+
+
+def run(params: Params, args=None) -> None:
+    """The training split + the chosen recipe → reports/suspect_labels.csv."""
+    recipe = chosen_recipe(params.train, read_json(paths.SELECTION))
+    table = suspect_labels(read_frame(paths.TRAIN), recipe, params.queue.suspect_folds, params.queue.seed)
+    write_csv(table, paths.SUSPECTS)
+    print(f"suspects: {len(table)} training labels to re-check → {paths.SUSPECTS}")

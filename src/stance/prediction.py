@@ -1,4 +1,4 @@
-"""predict: a fitted model + a table with `text` → the table with labels and probabilities."""
+"""Labelling statements with a fitted model: the table in, the table with labels and probabilities out."""
 
 from __future__ import annotations
 

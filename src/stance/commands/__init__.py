@@ -1,0 +1,1 @@
+"""Commands that are not pipeline stages: predict, compare, experiments, extract."""

@@ -1,0 +1,526 @@
+"""Near-duplicate detection by word-set Jaccard, exact and fast enough for a million statements.
+
+The rule: two texts are near-duplicates when the Jaccard similarity of their word sets is
+strictly greater than a threshold. Words are the runs of ``[a-z0-9']`` in the lowercased text;
+a text with no words is a near-duplicate of nothing.
+
+Comparing every pair is quadratic, so the pair-finding functions use *prefix filtering*, the
+classic exact set-similarity join:
+
+* every word gets an integer rank by global rarity (rarest first) and each set is stored as
+  its ranks in ascending order;
+* a pair can only match if it shares at least ``alpha(|s|)`` words, where ``alpha`` is the
+  smallest overlap ``o`` with ``o / |s| > threshold`` (a union is never smaller than either set);
+* then the two sets' first shared words lie in short prefixes of both, so only pairs that share
+  a prefix key are ever compared, and those are verified exactly.
+
+With a vocabulary of common words, even the rarest word of a short statement appears in
+hundreds of others, so a single shared prefix word would leave too many candidates. The keys
+are therefore *pairs* of prefix words (AdaptJoin's 2-prefix): a pair sharing ``o >= 2`` words
+shares its first two in prefixes ``|s| - max(alpha, 2) + 2`` long, and two random statements
+rarely share two rare words. Pairs that can match on one shared word (possible only for sets
+smaller than ``1 / threshold``) use single-word keys as well. Candidates then pass a size filter
+(``min / max > threshold``) before the exact overlap count.
+
+Identical word sets are merged first, so boilerplate repeated thousands of times does not turn
+into millions of candidates. Every comparison with the threshold is made on the same float64
+quotient ``overlap / union`` as the brute-force rule, so verdicts are identical to it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+TOKEN_PATTERN = r"[a-z0-9']+"
+_TOKEN = re.compile(TOKEN_PATTERN)
+
+_CHUNK = 50_000  # texts tokenised at a time: bounds the temporary arrays to a few tens of MiB
+_VERIFY_CHUNK = 200_000  # candidate pairs verified at a time, for the same reason
+_BLOCK = 100_000  # rows whose prefix keys are made at a time, for the same reason
+_MAX_SEARCH_STEPS = 6  # max_jaccard: thresholds 0.9, 0.45, ... tried before falling back to 0
+
+_TOKEN_BYTES = b"abcdefghijklmnopqrstuvwxyz0123456789'"
+_SPACE = ord(" ")
+# Every byte that cannot be part of a word becomes a space, so words are the runs of non-spaces.
+_ONLY_TOKEN_BYTES = bytes(byte if byte in _TOKEN_BYTES else _SPACE for byte in range(256))
+# _HIGH_BYTES[k] keeps the first k bytes of a big-endian 8-byte word and zeroes the rest.
+_HIGH_BYTES = np.array([((1 << 64) - 1) ^ ((1 << (64 - 8 * k)) - 1) for k in range(9)], dtype=np.uint64)
+
+
+# -- the rule ---------------------------------------------------------------------------------------
+
+
+def word_sets(texts: Iterable[str]) -> list[frozenset[str]]:
+    """The set of words of each text: runs of ``[a-z0-9']`` in the lowercased text."""
+    return [frozenset(_TOKEN.findall(text.lower())) for text in texts]
+
+
+def jaccard(a: frozenset, b: frozenset) -> float:
+    """|a ∩ b| / |a ∪ b|, and 0.0 for two empty sets (as the dense rule divides by max(union, 1))."""
+    union = len(a | b)
+    return len(a & b) / union if union else 0.0
+
+
+# -- public joins ------------------------------------------------------------------------------------
+
+
+def near_duplicate_pairs(texts: Sequence[str], threshold: float) -> list[tuple[int, int]]:
+    """All index pairs (i, j), i < j, whose word sets have Jaccard > threshold, sorted."""
+    _check_threshold(threshold)
+    (sets,) = _encode(texts)
+    first, second, _ = _self_join(sets, threshold)
+    return list(zip(first.tolist(), second.tolist(), strict=True))
+
+
+def near_duplicates(candidates: Sequence[str], reference: Sequence[str], threshold: float) -> np.ndarray:
+    """For each candidate text, whether some reference text has word-set Jaccard > threshold with it."""
+    _check_threshold(threshold)
+    if len(candidates) == 0 or len(reference) == 0 or threshold >= 1:
+        return np.zeros(len(candidates), dtype=bool)
+    cand, ref = _encode(candidates, reference)
+    cand, cand_copy_of = _merge_identical(cand)
+    ref, _ = _merge_identical(ref)  # which copy of a reference text matches does not matter
+    # A word missing from either side cannot be shared, so it takes no prefix slot.
+    shareable = _word_counts(cand) * _word_counts(ref) > 0
+    first, second = _cross_candidates(cand, ref, shareable, threshold)
+    matched = np.zeros(len(cand), dtype=bool)
+    # `skip=matched` is read between chunks: a candidate with a match needs no further checks.
+    for i, _, _ in _verified(cand, first, ref, second, threshold, skip=matched):
+        matched[i] = True
+    return matched[cand_copy_of]
+
+
+def max_jaccard(
+    texts: Sequence[str], exclude: Iterable[tuple[int, int]] = frozenset()
+) -> tuple[float, tuple[int, int] | None]:
+    """The largest Jaccard between two distinct texts and that pair (i < j), ignoring pairs in `exclude`.
+
+    Ties go to the smallest (i, j); (0.0, None) when no counted pair shares a word. Searches
+    with falling thresholds: the join at t finds every pair with J > t, so as soon as it finds
+    a counted one, the best of them is the maximum.
+    """
+    (sets,) = _encode(texts)
+    n = len(sets)
+    excluded = np.array([min(i, j) * n + max(i, j) for i, j in exclude if i != j], dtype=np.int64)
+    for threshold in [0.9 / 2**step for step in range(_MAX_SEARCH_STEPS)] + [0.0]:
+        first, second, overlaps = _self_join(sets, threshold)
+        counted = ~np.isin(first * n + second, excluded)
+        if counted.any():
+            return _best_pair(sets, first[counted], second[counted], overlaps[counted])
+    return 0.0, None
+
+
+def _best_pair(sets: _Sets, first: np.ndarray, second: np.ndarray, overlaps: np.ndarray) -> tuple[float, tuple]:
+    scores = overlaps / (sets.sizes[first] + sets.sizes[second] - overlaps)
+    best = np.flatnonzero(scores == scores.max())
+    winner = best[np.lexsort((second[best], first[best]))[0]]
+    return float(scores[winner]), (int(first[winner]), int(second[winner]))
+
+
+def _check_threshold(threshold: float) -> None:
+    if not threshold >= 0:  # also rejects NaN
+        raise ValueError(f"threshold must be a number >= 0, got {threshold!r}")
+
+
+# -- encoding: texts → rows of word ranks -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Sets:
+    """Word sets as CSR rows of word ranks, each row ascending (rarest word first)."""
+
+    indptr: np.ndarray  # int64, one more than the number of sets
+    tokens: np.ndarray  # int32 ranks
+    vocabulary: int  # number of distinct words over all encoded collections
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    @property
+    def sizes(self) -> np.ndarray:
+        return np.diff(self.indptr)
+
+    def matrix(self) -> sparse.csr_matrix:
+        """Binary rows × words matrix (the arrays are shared, not copied)."""
+        ones = np.ones(len(self.tokens), dtype=np.int8)
+        return sparse.csr_matrix((ones, self.tokens, self.indptr), shape=(len(self), max(self.vocabulary, 1)))
+
+
+class _Vocabulary(dict):
+    """Word bytes → id, numbering new words as they come."""
+
+    def __missing__(self, word: bytes) -> int:
+        self[word] = len(self)
+        return self[word]
+
+
+def _encode(*collections: Sequence[str]) -> list[_Sets]:
+    """Each collection as _Sets over one shared vocabulary ranked by rarity."""
+    vocabulary = _Vocabulary()
+    tokenised = [[_tokenise(chunk, vocabulary) for chunk in _chunks(texts, _CHUNK)] for texts in collections]
+    occurrences = np.zeros(len(vocabulary), dtype=np.int64)
+    for _, ids in itertools.chain.from_iterable(tokenised):
+        occurrences += np.bincount(ids, minlength=len(vocabulary))
+    # Any fixed order keeps the join exact; rarest-first makes prefixes selective.
+    rank = np.empty(len(vocabulary), dtype=np.int32)
+    rank[np.argsort(occurrences, kind="stable")] = np.arange(len(vocabulary), dtype=np.int32)
+    return [_sorted_rows([(counts, rank[ids]) for counts, ids in chunks], len(vocabulary)) for chunks in tokenised]
+
+
+def _chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
+    iterator = iter(texts)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _tokenise(texts: list[str], vocabulary: _Vocabulary) -> tuple[np.ndarray, np.ndarray]:
+    """Number of word occurrences per text and the id of each occurrence, in text order.
+
+    Equivalent to ``re.findall(r"[a-z0-9']+", text.lower())`` but done on bytes in numpy, since a
+    Python-level loop over tens of millions of words would dominate the run time. Non-ASCII
+    characters become '?' (never part of a word, like any character outside [a-z0-9']).
+    """
+    parts = [text.lower().encode("ascii", "replace") for text in texts]
+    raw = b" ".join(parts).translate(_ONLY_TOKEN_BYTES)
+    in_word = np.concatenate(([False], np.frombuffer(raw, dtype=np.uint8) != _SPACE, [False]))
+    edges = np.flatnonzero(in_word[1:] != in_word[:-1])
+    starts, lengths = edges[::2], edges[1::2] - edges[::2]
+    text_starts = np.cumsum([0] + [len(part) + 1 for part in parts[:-1]])
+    counts = np.bincount(np.searchsorted(text_starts, starts, side="right") - 1, minlength=len(texts))
+    codes = _exact_codes(raw, starts, lengths)
+    first = np.full(codes.max(initial=-1) + 1, -1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]  # first occurrence of each code in use
+    used = np.flatnonzero(first >= 0)
+    ends = starts + lengths
+    words = [
+        raw[start:end] for start, end in zip(starts[first[used]].tolist(), ends[first[used]].tolist(), strict=True)
+    ]
+    ids = np.zeros(len(first), dtype=np.int32)
+    ids[used] = np.fromiter(map(vocabulary.__getitem__, words), dtype=np.int32, count=len(words))
+    return counts, ids[codes]
+
+
+def _exact_codes(raw: bytes, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """A non-negative code per word of `raw`, equal for two words exactly when their bytes are equal.
+
+    Words are read 8 bytes at a time as big-endian integers, zero-padded (words hold no zero
+    bytes, so padding cannot make two words equal): a word of up to 8 bytes is its own code, and
+    longer words are refined 8 bytes at a time. A hash would be simpler but could merge two words.
+    """
+    eight_bytes_at = np.ndarray(len(raw), dtype=">u8", buffer=raw + bytes(8), strides=(1,))
+
+    def next_eight(words: np.ndarray, offset: int) -> np.ndarray:
+        taken = np.minimum(lengths[words] - offset, 8)
+        return eight_bytes_at[starts[words] + offset].astype(np.uint64) & _HIGH_BYTES[taken]
+
+    codes, distinct = pd.factorize(next_eight(np.arange(len(starts)), 0))
+    next_code, offset = len(distinct), 8
+    active = np.flatnonzero(lengths > offset)  # words with bytes left to read
+    while active.size:
+        prefix = codes[active] if offset == 8 else pd.factorize(codes[active])[0]  # < len(active), no overflow
+        piece, pieces = pd.factorize(next_eight(active, offset))
+        refined, distinct = pd.factorize(prefix * len(pieces) + piece)
+        # A fresh code range per round, so a word that ended earlier never shares a code with a longer one.
+        codes[active] = next_code + refined
+        next_code, offset = next_code + len(distinct), offset + 8
+        active = active[lengths[active] > offset]
+    return codes
+
+
+def _sorted_rows(chunks: list[tuple[np.ndarray, np.ndarray]], vocabulary: int) -> _Sets:
+    """Rows of distinct ranks in ascending order, from per-chunk (occurrences per text, ranks)."""
+    sizes, tokens = [], []
+    for counts, ranks in chunks:
+        indptr = np.concatenate(([0], np.cumsum(counts)))
+        ones = np.ones(len(ranks), dtype=bool)
+        rows = sparse.csr_matrix((ones, ranks, indptr), shape=(len(counts), max(vocabulary, 1)))
+        rows.sum_duplicates()  # sorts each row and drops repeated words
+        sizes.append(np.diff(rows.indptr))
+        tokens.append(rows.indices.astype(np.int32, copy=False))
+    all_sizes = np.concatenate([np.zeros(0, dtype=np.int64), *sizes])
+    indptr = np.concatenate(([0], np.cumsum(all_sizes))).astype(np.int64)
+    return _Sets(indptr, np.concatenate([np.zeros(0, dtype=np.int32), *tokens]), vocabulary)
+
+
+def _merge_identical(sets: _Sets) -> tuple[_Sets, np.ndarray]:
+    """One row per distinct set (first occurrences, in order) and the index of each row's copy there.
+
+    Rows are grouped by a random sum hash, then checked word by word against their group's
+    first row; a row that differs (a hash collision) simply stays unmerged, which only costs time.
+    """
+    n = len(sets)
+    group, _ = pd.factorize(_set_hashes(sets))
+    first = np.zeros(group.max(initial=-1) + 1, dtype=np.int64)
+    first[group[::-1]] = np.arange(n)[::-1]
+    leader = first[group]
+    copies = np.flatnonzero((leader != np.arange(n)) & (sets.sizes == sets.sizes[leader]))
+    mine, theirs = _row_positions(sets, copies), _row_positions(sets, leader[copies])
+    differs = np.repeat(np.arange(len(copies)), sets.sizes[copies])[sets.tokens[mine] != sets.tokens[theirs]]
+    confirmed = np.delete(copies, differs)
+    leader = np.arange(n)
+    leader[confirmed] = first[group[confirmed]]
+    keep = np.flatnonzero(leader == np.arange(n))
+    position = np.zeros(n, dtype=np.int64)
+    position[keep] = np.arange(len(keep))
+    return _take_rows(sets, keep), position[leader]
+
+
+def _set_hashes(sets: _Sets) -> np.ndarray:
+    """A 64-bit hash per row: the wrapping sum of a fixed random number per word, mixed with the size."""
+    weights = np.random.default_rng(0).integers(0, 2**63, size=max(sets.vocabulary, 1), dtype=np.uint64)
+    cumulative = np.concatenate(([np.uint64(0)], np.cumsum(weights[sets.tokens], dtype=np.uint64)))
+    return (cumulative[sets.indptr[1:]] - cumulative[sets.indptr[:-1]]) ^ sets.sizes.astype(np.uint64)
+
+
+def _take_rows(sets: _Sets, rows: np.ndarray) -> _Sets:
+    indptr = np.concatenate(([0], np.cumsum(sets.sizes[rows]))).astype(np.int64)
+    return _Sets(indptr, sets.tokens[_row_positions(sets, rows)], sets.vocabulary)
+
+
+# -- prefix filtering -------------------------------------------------------------------------------
+
+
+def _min_overlap(sizes: np.ndarray, threshold: float) -> np.ndarray:
+    """Smallest overlap o with o / s > threshold in float64, per set size s (1 for empty sets, which match nothing).
+
+    A union is at least as large as either set and float division is monotone, so a pair
+    involving a set of size s with fewer shared words than this cannot have J > threshold.
+    """
+    s = np.maximum(sizes, 1).astype(np.float64)
+    alpha = np.maximum(np.floor(threshold * s) - 1, 0)  # just below the answer, despite rounding
+    while (short := alpha / s <= threshold).any():
+        alpha[short] += 1
+    return np.where(sizes == 0, 1, alpha.astype(np.int64))
+
+
+_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd: multiplying by it mod 2**64 scrambles keys reversibly
+
+
+@dataclass(frozen=True)
+class _Prefixes:
+    """Which prefix keys each row of a collection gets.
+
+    A pair key is ``a * vocabulary + b`` for two words a < b among the row's first ``length``
+    shareable words; rows that can match on a single shared word also get ``a * vocabulary + a``
+    for each of their shareable words. Keys are packed with their row into one int64,
+    ``hash(key) << row_bits | row``, so one in-place sort groups equal keys with rows ascending.
+    A hash collision only adds candidates, which verification then rejects.
+    """
+
+    words: _Sets  # each row's shareable words, rarest first
+    length: np.ndarray  # pair-key prefix length per row; 0 when the row gets no pair keys
+    single: np.ndarray  # bool per row: also a key per shareable word
+
+    @classmethod
+    def of(cls, sets: _Sets, shareable: np.ndarray, threshold: float) -> _Prefixes:
+        """The prefixes at `threshold`, counting only `shareable` words.
+
+        A word no other row can contain never starts a shared prefix, so dropping it before
+        measuring prefixes keeps the join exact. The prefix bounds use the full set size.
+        """
+        alpha = _min_overlap(sets.sizes, threshold)
+        keep = shareable[sets.tokens]
+        words = _Sets(np.concatenate(([0], np.cumsum(keep)))[sets.indptr], sets.tokens[keep], sets.vocabulary)
+        length = np.clip(words.sizes - np.maximum(alpha, 2) + 2, 0, words.sizes)
+        # With J > threshold and one shared word, 1 / |s| > threshold: only then is a single word enough.
+        return cls(words, np.where(length >= 2, length, 0), alpha == 1)
+
+    def counts(self) -> np.ndarray:
+        """Number of keys per row."""
+        return self.length * (self.length - 1) // 2 + np.where(self.single, self.words.sizes, 0)
+
+    def keys(self, rows: np.ndarray, row_bits: int) -> np.ndarray:
+        """The packed keys of the given rows, unsorted."""
+        keys, owners = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+        for prefix in np.unique(self.length[rows]):
+            if prefix < 2:
+                continue
+            members = rows[self.length[rows] == prefix]
+            words = self.words.tokens[self.words.indptr[members][:, None] + np.arange(prefix)].astype(np.int64)
+            a, b = np.triu_indices(prefix, k=1)
+            keys.append((words[:, a] * self.words.vocabulary + words[:, b]).ravel())
+            owners.append(np.repeat(members, len(a)))
+        members = rows[self.single[rows]]
+        words = self.words.tokens[_row_positions(self.words, members)].astype(np.int64)
+        keys.append(words * self.words.vocabulary + words)
+        owners.append(np.repeat(members, self.words.sizes[members]))
+        hashed = (np.concatenate(keys).astype(np.uint64) * _MULTIPLIER) >> np.uint64(row_bits + 1)
+        return (hashed.astype(np.int64) << row_bits) | np.concatenate(owners)
+
+    def all_keys(self, row_bits: int) -> np.ndarray:
+        """The packed keys of every row, unsorted, built a block of rows at a time into one array."""
+        packed = np.empty(int(self.counts().sum()), dtype=np.int64)
+        filled = 0
+        for start in range(0, len(self.length), _BLOCK):
+            block = self.keys(np.arange(start, min(start + _BLOCK, len(self.length))), row_bits)
+            packed[filled : filled + len(block)] = block
+            filled += len(block)
+        return packed
+
+
+def _row_positions(sets: _Sets, rows: np.ndarray) -> np.ndarray:
+    """Positions in sets.tokens of every word of the given rows."""
+    sizes = sets.sizes[rows]
+    return np.repeat(sets.indptr[rows], sizes) + _ranges(sizes)
+
+
+def _ranges(lengths: np.ndarray) -> np.ndarray:
+    """0..n-1 for each n in `lengths`, concatenated."""
+    ends = np.cumsum(lengths)
+    return np.arange(int(ends[-1]) if len(ends) else 0) - np.repeat(ends - lengths, lengths)
+
+
+def _row_bits(*sizes: int) -> int:
+    """Bits needed to store a row number of any of these collections."""
+    return max(max(sizes) - 1, 1).bit_length()
+
+
+# -- candidates and verification --------------------------------------------------------------------
+
+
+def _self_join(sets: _Sets, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All pairs i < j with J > threshold, sorted, and their overlaps."""
+    none = np.zeros(0, dtype=np.int64)
+    if threshold >= 1 or len(sets) < 2:
+        return none, none, none
+    unique, copy_of = _merge_identical(sets)
+    prefixes = _Prefixes.of(unique, _word_counts(unique) >= 2, threshold)
+    first, second = _pairs_sharing_a_key(prefixes.all_keys(_row_bits(len(unique))), _row_bits(len(unique)))
+    matches = list(_verified(unique, first, unique, second, threshold))
+    between = [np.concatenate([none, *parts]) for parts in zip(*matches, strict=True)] if matches else [none] * 3
+    return _expand_copies(sets, copy_of, *between)
+
+
+def _word_counts(sets: _Sets) -> np.ndarray:
+    """Number of rows containing each word."""
+    return np.bincount(sets.tokens, minlength=sets.vocabulary)
+
+
+def _pairs_sharing_a_key(packed: np.ndarray, row_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct row pairs i < j with a common key, sorted. Sorts `packed` in place."""
+    packed.sort()
+    shared = packed[_has_equal_neighbour(packed, row_bits)]  # usually a tiny fraction of the keys
+    starts, lengths = _runs(shared >> row_bits)
+    p, q = _pairs_within_runs(starts, lengths)
+    rows = shared & ((1 << row_bits) - 1)
+    # Rows ascend within a run; equal rows mean two keys of one row hashed alike.
+    first, second = rows[p], rows[q]
+    distinct = first != second
+    pairs = np.unique((first[distinct] << row_bits) | second[distinct])
+    return pairs >> row_bits, pairs & ((1 << row_bits) - 1)
+
+
+def _has_equal_neighbour(packed: np.ndarray, row_bits: int) -> np.ndarray:
+    """For sorted packed keys, whether the key (without its row) equals the previous or next one."""
+    same_as_next = np.zeros(len(packed), dtype=bool)
+    for start in range(0, max(len(packed) - 1, 0), _BLOCK * 16):  # windows: no full-size temporaries
+        keys = packed[start : start + _BLOCK * 16 + 1] >> row_bits
+        same_as_next[start : start + len(keys) - 1] = keys[1:] == keys[:-1]
+    same_as_previous = np.concatenate(([False], same_as_next[:-1]))
+    return same_as_next | same_as_previous
+
+
+def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and length of each run of equal values in a sorted array."""
+    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+    return starts, np.diff(np.append(starts, len(values)))
+
+
+def _pairs_within_runs(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every position pair p < q inside the same run, for runs given by start and length."""
+    starts, lengths = starts[lengths >= 2], lengths[lengths >= 2]
+    # The k-th position of a run pairs with the length - k - 1 positions after it.
+    position = np.repeat(starts, lengths) + _ranges(lengths)
+    after = np.repeat(lengths, lengths) - _ranges(lengths) - 1
+    return np.repeat(position, after), np.repeat(position, after) + 1 + _ranges(after)
+
+
+def _cross_candidates(a: _Sets, b: _Sets, shareable: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (a row, b row) pairs with a common prefix key, sorted.
+
+    The side with fewer rows is indexed (its keys sorted); the other side's keys are made a
+    block of rows at a time and looked up, so they never all exist at once. Most of them match
+    nothing, and a bitmap of the indexed keys' low bits rules those out with one memory access
+    each, before the binary search.
+    """
+    if len(b) > len(a):
+        second, first = _cross_candidates(b, a, shareable, threshold)
+        order = np.lexsort((second, first))
+        return first[order], second[order]
+    row_bits = _row_bits(len(a), len(b))
+    row_mask = (1 << row_bits) - 1
+    index = _Prefixes.of(b, shareable, threshold).all_keys(row_bits)
+    index.sort()
+    index_keys, index_rows = index >> row_bits, index & row_mask
+    del index
+    bitmap_mask = min(1 << (8 * len(index_keys)).bit_length(), 1 << 27) - 1
+    in_index = np.zeros(bitmap_mask + 1, dtype=bool)
+    in_index[index_keys & bitmap_mask] = True
+    probes = _Prefixes.of(a, shareable, threshold)
+    pairs = [np.zeros(0, dtype=np.int64)]
+    for start in range(0, len(a), _BLOCK):
+        probe = probes.keys(np.arange(start, min(start + _BLOCK, len(a))), row_bits)
+        probe = np.sort(probe[in_index[(probe >> row_bits) & bitmap_mask]])  # sorted needles search faster
+        low = np.searchsorted(index_keys, probe >> row_bits, side="left")
+        count = np.searchsorted(index_keys, probe >> row_bits, side="right") - low
+        first = np.repeat(probe & row_mask, count)
+        second = index_rows[np.repeat(low, count) + _ranges(count)]
+        pairs.append(np.unique((first << row_bits) | second))
+    merged = np.unique(np.concatenate(pairs))
+    return merged >> row_bits, merged & row_mask
+
+
+def _verified(
+    a: _Sets, first: np.ndarray, b: _Sets, second: np.ndarray, threshold: float, skip: np.ndarray | None = None
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The candidate pairs (a row, b row) with J > threshold, and their overlaps, a chunk at a time.
+
+    Rows of `a` marked in `skip` are dropped from each chunk as it comes (callers may mark more
+    between chunks).
+    """
+    sizes_a, sizes_b = a.sizes[first], b.sizes[second]
+    # Size filter: J <= min / max (overlap <= min, union >= max), computed as the rule would.
+    possible = np.minimum(sizes_a, sizes_b) / np.maximum(np.maximum(sizes_a, sizes_b), 1) > threshold
+    first, second = first[possible], second[possible]
+    matrix_a, matrix_b = a.matrix(), b.matrix()
+    for start in range(0, len(first), _VERIFY_CHUNK):
+        i, j = first[start : start + _VERIFY_CHUNK], second[start : start + _VERIFY_CHUNK]
+        if skip is not None:
+            i, j = i[~skip[i]], j[~skip[i]]
+        overlaps = np.diff(matrix_a[i].multiply(matrix_b[j]).indptr)
+        match = overlaps / (a.sizes[i] + b.sizes[j] - overlaps) > threshold
+        yield i[match], j[match], overlaps[match]
+
+
+def _expand_copies(
+    sets: _Sets, copy_of: np.ndarray, first: np.ndarray, second: np.ndarray, overlaps: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Matches between distinct sets → matches between the original rows, sorted.
+
+    Rows that are copies of one non-empty set match each other (J = 1) and every match of it.
+    """
+    order = np.argsort(copy_of, kind="stable")  # rows grouped by their distinct set, ascending
+    group_size = np.bincount(copy_of, minlength=int(copy_of.max(initial=-1)) + 1)
+    group_start = np.concatenate(([0], np.cumsum(group_size)[:-1]))
+    # Between groups: every member of one with every member of the other.
+    count = group_size[first] * group_size[second]
+    pair = np.repeat(np.arange(len(first)), count)
+    k = _ranges(count)
+    x = order[group_start[first][pair] + k // group_size[second][pair]]
+    y = order[group_start[second][pair] + k % group_size[second][pair]]
+    between_overlaps = overlaps[pair]
+    # Within a group of copies of a non-empty set.
+    sizes = sets.sizes[order[group_start]]
+    p, q = _pairs_within_runs(group_start, np.where(sizes > 0, group_size, 0))
+    x, y = np.concatenate((x, order[p])), np.concatenate((y, order[q]))
+    overlaps = np.concatenate((between_overlaps, sets.sizes[order[p]]))
+    low, high = np.minimum(x, y), np.maximum(x, y)
+    ranked = np.lexsort((high, low))
+    return low[ranked], high[ranked], overlaps[ranked]
