@@ -23,7 +23,7 @@ def corpus() -> pd.DataFrame:
 
 
 def run_select(corpus: pd.DataFrame, params: SelectParams):
-    """Exactly as stance.cli.run_select does it."""
+    """Exactly as stance.stages.select.run does it."""
     with search_backend(params) as n_jobs:
         return select_model(corpus, params.model_copy(update={"n_jobs": n_jobs}), TrainParams())
 
@@ -36,13 +36,13 @@ def loky_result(corpus):
 def test_search_on_an_external_dask_cluster_matches_loky(corpus, loky_result):
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
         params = SelectParams(folds=3, backend="dask", scheduler=cluster.scheduler_address, candidates=CANDIDATES)
-        table, chosen = run_select(corpus, params)
+        table, chosen, _ = run_select(corpus, params)
         # The fits really ran on the cluster: its scheduler saw joblib's tasks.
         with distributed.Client(cluster.scheduler_address, timeout="20s") as client:
             assert len(client.scheduler_info()["workers"]) == 2
             assert client.run_on_scheduler(_task_prefixes)
     assert cluster.status.name == "closed"
-    expected_table, expected_chosen = loky_result
+    expected_table, expected_chosen, _ = loky_result
     assert chosen == expected_chosen
     pd.testing.assert_frame_equal(table, expected_table)
     assert chosen["candidate"] == "mix"
@@ -54,7 +54,7 @@ def _task_prefixes(dask_scheduler) -> list[str]:
 
 def test_search_on_a_local_dask_cluster_matches_loky(corpus, loky_result):
     params = SelectParams(folds=3, backend="dask", scheduler="local", candidates=CANDIDATES)
-    table, chosen = run_select(corpus, params)
-    expected_table, expected_chosen = loky_result
+    table, chosen, _ = run_select(corpus, params)
+    expected_table, expected_chosen, _ = loky_result
     assert chosen == expected_chosen
     pd.testing.assert_frame_equal(table, expected_table)

@@ -34,3 +34,19 @@ def test_paired_comparison_sees_a_real_improvement_and_no_change():
     assert better["macro_f1_difference_ci95"][0] > 0 and better["mcnemar"]["p_value"] < 0.001
     same = paired_comparison(actual, weak, weak, LABELS, resamples=100, seed=0)
     assert same["macro_f1_difference"] == 0 and same["mcnemar"]["p_value"] == 1.0
+
+
+def test_resampled_macro_f1_equals_sklearn_on_every_resample():
+    import numpy as np
+    from sklearn.metrics import f1_score
+
+    from stance.metrics import _codes, resampled_macro_f1
+
+    labels = ["threat", "warning", "neutral"]
+    rng = np.random.default_rng(3)
+    actual = rng.choice([*labels, "other"], 80)
+    predicted = rng.choice(labels, 80)
+    index = rng.integers(0, 80, (50, 80))
+    fast = resampled_macro_f1(_codes(actual, labels), _codes(predicted, labels), index, len(labels))
+    slow = [f1_score(actual[i], predicted[i], labels=labels, average="macro", zero_division=0) for i in index]
+    assert np.allclose(fast, slow)

@@ -44,7 +44,12 @@ def check_card(card: dict | None, model_path: Path, expected_labels: list[str] |
     if card is None:
         print(f"warning: {model_path}: no model card beside it; versions and labels cannot be checked", file=sys.stderr)
         return
-    trained_with = card.get("libraries", {}).get("scikit-learn")
+    libraries = card.get("libraries", {})
+    if not isinstance(libraries, dict) or not isinstance(card.get("labels", []), list):
+        raise StanceError(
+            f"{card_path(model_path)}: model card is malformed (libraries must be an object, labels a list)"
+        )
+    trained_with = libraries.get("scikit-learn")
     if trained_with and trained_with != version("scikit-learn"):
         print(
             f"warning: {model_path} was trained with scikit-learn {trained_with}; this is "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -21,6 +22,7 @@ STAGES = {
     "clean": "merge and adjudicate the batches in data/raw/",
     "agreement": "inter-annotator agreement of the votes",
     "datacard": "write the corpus data card data/README.md",
+    "documents": "extract statements from data/documents/ for the annotation queue",
     "split": "divide statements into train and test sets (stable across rounds)",
     "select": "cross-validate candidate pipelines on the training set",
     "train": "fit the chosen pipeline on the training set",
@@ -58,7 +60,19 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument(
         "--chunk-size", type=int, default=0, help="classify a large CSV in chunks of this many rows (file to file)"
     )
-    for name in ("compare", "experiments", "predict"):
+    predict.add_argument(
+        "--documents",
+        action="store_true",
+        help="the input is articles (a .txt/.md file, a folder, or JSONL): extract their statements first",
+    )
+    extract = commands.add_parser("extract", help="articles or transcripts → one row per statement, with its speaker")
+    extract.add_argument("--input", required=True, help="a .txt/.md file, a folder of them, or JSONL with text")
+    extract.add_argument("--output", default="-", help="CSV to write; - for stdout (default)")
+    timeline = commands.add_parser("timeline", help="stance over time per speaker: threat and warning shares")
+    timeline.add_argument("--input", required=True, help="CSV/JSONL with speaker, date and predicted_label or label")
+    timeline.add_argument("--output", required=True, help="CSV to write")
+    timeline.add_argument("--figure", default=None, help="also draw the threat share over time to this PNG")
+    for name in ("compare", "experiments", "predict", "extract", "timeline"):
         commands.choices[name].set_defaults(module=f"stance.commands.{name}")
     return parser
 
@@ -67,9 +81,17 @@ def load(args):
     """The validated params; predict runs without a params file (then it cannot check labels)."""
     from stance.config import Params, load_params
 
-    if args.command == "predict" and not Path(args.params).is_file():
+    if args.command in ("predict", "extract", "timeline") and not Path(args.params).is_file():
         return Params()
     return load_params(args.params)
+
+
+LINE_BREAKS = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def one_line(message: str) -> str:
+    """The message with every character a terminal or splitlines() breaks on shown escaped."""
+    return LINE_BREAKS.sub(lambda match: repr(match.group())[1:-1], message)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         importlib.import_module(args.module).run(load(args), args)
     except StanceError as exc:
-        print(f"stance {args.command}: error: {exc}", file=sys.stderr)
+        print(f"stance {args.command}: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except MemoryError:
         print(f"stance {args.command}: error: out of memory (the input is too large for this machine)", file=sys.stderr)

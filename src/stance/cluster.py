@@ -25,7 +25,7 @@ def search_backend(params: SelectParams) -> Iterator[int]:
         from dask.distributed import Client, LocalCluster
     except ImportError:
         raise StanceError(
-            "select.backend: dask needs the dask extra (`pip install -e \".[dask]\"`), or use select.backend: loky"
+            'select.backend: dask needs the dask extra (`pip install -e ".[dask]"`), or use select.backend: loky'
         ) from None
 
     cluster = (

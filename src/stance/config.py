@@ -13,8 +13,9 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from stance.cue_families import FAMILIES
 from stance.errors import StanceError
-from stance.features import FAMILIES
+from stance.io import RESERVED_COLUMNS
 
 CueFamily = Literal[FAMILIES]
 
@@ -41,6 +42,8 @@ class CleanParams(Section):
         default_factory=lambda: {"label": "label", "tone": "tone"}
     )
     on_error: Literal["reject", "fail"] = "reject"
+    default_domain: Label = "written"  # the domain of statements whose batch names none
+    domains: dict[str, Label] = Field(default_factory=dict)  # batch-file glob → domain, e.g. {"real-*.csv": real}
 
     @model_validator(mode="after")
     def _synonyms_name_known_labels(self) -> CleanParams:
@@ -55,7 +58,20 @@ class CleanParams(Section):
         for synonym, target in self.synonyms.items():
             if target not in known:
                 raise ValueError(f"synonym {synonym!r} maps to {target!r}, which is not one of {sorted(known)}")
+        self._columns_rename_cleanly()
         return self
+
+    def _columns_rename_cleanly(self) -> None:
+        """One file column feeds one name, and the readers' own columns are never renamed:
+        either would drop or overwrite data without a word."""
+        sources = list(self.columns.values())
+        repeated = sorted({s for s in sources if sources.count(s) > 1})
+        if repeated:
+            targets = sorted(t for t, s in self.columns.items() if s == repeated[0])
+            raise ValueError(f"columns maps {repeated[0]!r} to more than one name ({', '.join(targets)})")
+        reserved = sorted(set(RESERVED_COLUMNS) & (set(self.columns) | set(sources)))
+        if reserved:
+            raise ValueError(f"columns names {reserved[0]!r}, a column the readers add themselves")
 
 
 Seed = Annotated[int, Field(ge=0, le=2**32 - 1)]  # numpy and scikit-learn accept 0 to 2**32 - 1
@@ -129,9 +145,16 @@ class TrainParams(Section):
     C: float = Field(default=1.0, gt=0.0)
     alpha: float = Field(default=1e-4, gt=0.0)
     class_weight: Literal["balanced", "none"] = "balanced"
+    target_domain: str | None = None  # e.g. real: up-weight, select on and report this domain first
+    target_weight: float | tuple[Annotated[float, Field(gt=0.0)], ...] = Field(default=1.0)
 
     @model_validator(mode="after")
     def _consistent(self) -> TrainParams:
+        weights = self.target_weight if isinstance(self.target_weight, tuple) else (self.target_weight,)
+        if not weights or any(w <= 0 for w in weights):
+            raise ValueError("target_weight must be a positive number or a non-empty list of them")
+        if self.target_domain is not None and self.mode == "streaming":
+            raise ValueError("target_domain is not supported with mode streaming (partial_fit sees no weights)")
         if self.char_ngram_min > self.char_ngram_max:
             raise ValueError("char_ngram_min must not exceed char_ngram_max")
         if not self.features:
@@ -186,6 +209,10 @@ class EvaluateParams(Section):
     seed: Seed = 42
     calibration_bins: int = Field(default=10, ge=2)
     learning_curve: tuple[Annotated[float, Field(gt=0.0, le=1.0)], ...] = (0.1, 0.25, 0.5, 0.75, 1.0)
+    # Diagnostic refits (learning curve, ablation, suspects' own cross-validation) are skipped, with
+    # one line in the report, above this many training statements: they explain a corpus of
+    # thousands, and would cost hours on millions.
+    refit_limit: int = Field(default=100_000, ge=1)
 
 
 class QueueParams(Section):
@@ -197,6 +224,14 @@ class QueueParams(Section):
     seed: Seed = 42
 
 
+class TimelineParams(Section):
+    """Stance over time in the report and `stance timeline`: per speaker and period, threat and warning shares."""
+
+    period: Literal["W", "M", "Q", "Y"] = "M"
+    min_count: int = Field(default=5, ge=1)  # periods with fewer statements are marked, not plotted as facts
+    resamples: int = Field(default=1000, ge=100)
+
+
 class Params(Section):
     clean: CleanParams = CleanParams()
     split: SplitParams = SplitParams()
@@ -204,6 +239,7 @@ class Params(Section):
     select: SelectParams = SelectParams()
     evaluate: EvaluateParams = EvaluateParams()
     queue: QueueParams = QueueParams()
+    timeline: TimelineParams = TimelineParams()
 
     @model_validator(mode="after")
     def _consistent(self) -> Params:
@@ -211,18 +247,46 @@ class Params(Section):
             raise ValueError(
                 "train.mode streaming needs select.enabled: false (model selection cross-validates in memory)"
             )
+        if isinstance(self.train.target_weight, tuple) and not (self.select.enabled and self.select.candidates):
+            raise ValueError("train.target_weight as a list needs model selection (select.enabled) to choose from it")
         if self.select.enabled and self.select.candidates and not any(c.eligible for c in self.select.candidates):
             raise ValueError("select.candidates has no eligible candidate (mark one `eligible: true`)")
         return self
+
+
+class _AliasRefused(yaml.YAMLError):
+    """An anchor or alias in a params file: the line it is on, and which."""
+
+    def __init__(self, line: int, what: str):
+        super().__init__(what)
+        self.line, self.what = line, what
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """A SafeLoader that stops at the first anchor or alias, before composing it.
+
+    A few lines of nested aliases (an "alias bomb") expand to billions of nodes; params need
+    neither, so nothing is ever expanded.
+    """
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _AliasRefused(event.start_mark.line + 1, f"*{event.anchor}")
+        if getattr(event, "anchor", None):
+            raise _AliasRefused(event.start_mark.line + 1, f"anchor &{event.anchor}")
+        return super().compose_node(parent, index)
 
 
 def load_params(path: str | Path = "params.yaml") -> Params:
     """Read and validate params.yaml; raise StanceError naming every bad key."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_NoAliasLoader) or {}  # a SafeLoader
     except FileNotFoundError:
         raise StanceError(f"{path}: file not found (run from the project root)") from None
+    except _AliasRefused as exc:
+        raise StanceError(f"{path}:{exc.line}: YAML aliases are not allowed ({exc.what}: write values out)") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""

@@ -11,14 +11,18 @@ def top_features(model, per_class: int = 15) -> pd.DataFrame:
     """The `per_class` largest positive weights per class in each linear view of the model."""
     views = model.named_estimators_.items() if isinstance(model, VotingClassifier) else [("model", model)]
     frames = [_view_top(name, pipeline, model.classes_, per_class) for name, pipeline in views]
-    return pd.concat([f for f in frames if f is not None], ignore_index=True)
+    found = [f for f in frames if f is not None]
+    return (
+        pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=["class", "view", "feature", "weight"])
+    )
 
 
 def _view_top(view: str, pipeline, labels, per_class: int) -> pd.DataFrame | None:
     weights = _weights(pipeline.named_steps["classifier"])
-    if weights is None:
-        return None
-    names = pipeline.named_steps["features"].get_feature_names_out()
+    features = pipeline.named_steps["features"]
+    if weights is None or not all(hasattr(t, "get_feature_names_out") for _, t in features.transformer_list):
+        return None  # hashed n-grams have no names to show
+    names = features.get_feature_names_out()
     rows = []
     for row, label in enumerate(labels):  # a voting ensemble's members see encoded labels, in this order
         order = np.argsort(-weights[row], kind="stable")[:per_class]

@@ -7,8 +7,12 @@ saved model's mode.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+from scipy import sparse
+from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import VotingClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -49,7 +53,14 @@ def chosen_recipe(train: TrainParams, selection: dict) -> TrainParams:
     return train.model_validate({**train.model_dump(), **selection.get("overrides", {})})
 
 
-def fit_recipe(recipe: TrainParams, texts: list[str], labels) -> object:
+def sample_weights(domains, recipe: TrainParams) -> np.ndarray | None:
+    """train.target_weight for statements of train.target_domain, 1 for the rest; None when no target is set."""
+    if recipe.target_domain is None or domains is None:
+        return None
+    return np.where(np.asarray(domains) == recipe.target_domain, float(recipe.target_weight), 1.0)
+
+
+def fit_recipe(recipe: TrainParams, texts: list[str], labels, sample_weight=None) -> object:
     """The model `recipe` describes, fitted on in-memory texts and labels, in the recipe's mode."""
     if recipe.mode == "streaming":
         from stance.streaming import fit_streaming
@@ -62,7 +73,74 @@ def fit_recipe(recipe: TrainParams, texts: list[str], labels) -> object:
 
         settings = recipe.streaming.model_copy(update={"seed": recipe.seed})
         return fit_streaming(chunks, sorted(set(frame["label"])), settings, progress=False)
-    return build_pipeline(recipe).fit(list(texts), labels)
+    return build_pipeline(recipe).fit(list(texts), labels, sample_weight=sample_weight)
+
+
+# The train.* keys each block's vectoriser depends on: recipes that agree on them share it.
+BLOCK_KEYS = {
+    "word": ("word_ngram_max", "min_df", "sublinear_tf", "mask_names"),
+    "char": ("char_ngram_min", "char_ngram_max", "min_df", "sublinear_tf", "mask_names"),
+    "cues": ("cue_families",),
+}
+
+
+@dataclass(frozen=True)
+class Prediction:
+    labels: np.ndarray  # what the fitted pipeline's predict() returns
+    probabilities: np.ndarray  # its predict_proba(), columns in `classes` order
+    classes: np.ndarray
+
+
+def fit_predict_many(
+    recipes: list[TrainParams], fit_texts: list[str], fit_labels, score_texts: list[str], fit_domains=None
+) -> list:
+    """For each in-memory recipe, what `build_pipeline(recipe).fit(fit).predict/predict_proba(score)` gives.
+
+    Each distinct feature block is vectorised once and shared by every recipe that uses it, so
+    a grid of classifiers over the same blocks (model selection, ablation) costs one vectorisation.
+    """
+    fit_labels = np.asarray(fit_labels)
+    cache: dict[tuple, tuple] = {}
+
+    def block(name: str, recipe: TrainParams, transformer):
+        key = (name, *(getattr(recipe, k) for k in BLOCK_KEYS[name]))
+        if key not in cache:
+            fitted = clone(transformer)  # fit_transform, as a Pipeline does: same matrix, same index order
+            cache[key] = (fitted.fit_transform(fit_texts, fit_labels), fitted.transform(score_texts))
+        return cache[key]
+
+    return [_fit_predict_blocks(recipe, block, fit_labels, sample_weights(fit_domains, recipe)) for recipe in recipes]
+
+
+def _fit_predict_blocks(recipe: TrainParams, block, fit_labels, weights) -> Prediction:
+    blocks = feature_blocks(recipe)
+    views = feature_views(blocks)
+    concat = recipe.combine == "concat" or len(views) == 1
+    if concat:
+        views = {"all": list(blocks.items())}
+    probabilities, classifier = [], None
+    for parts in views.values():
+        fit_parts, score_parts = [], []
+        for name, transformer in parts:
+            fit_block, score_block = block(name, recipe, transformer)
+            scale = recipe.cue_weight if concat and name == "cues" else 1.0
+            fit_parts.append(fit_block * scale)
+            score_parts.append(score_block * scale)
+        classifier = build_classifier(recipe).fit(sparse.hstack(fit_parts).tocsr(), fit_labels, sample_weight=weights)
+        score_matrix = sparse.hstack(score_parts).tocsr()
+        probabilities.append(classifier.predict_proba(score_matrix))
+        if concat:  # predict, not the probability argmax: SGD's modified-Huber probabilities tie
+            return Prediction(classifier.predict(score_matrix), probabilities[0], classifier.classes_)
+    view_weights = [recipe.cue_weight if name == "cues" else 1.0 for name in views]
+    average = np.average(probabilities, axis=0, weights=view_weights)
+    return Prediction(classifier.classes_[average.argmax(axis=1)], average, classifier.classes_)
+
+
+def refits_skipped(recipe: TrainParams, n_statements: int, limit: int) -> str | None:
+    """Why refitting the recipe for a diagnostic is skipped (one line for the report), or None to go ahead."""
+    if n_statements > limit:
+        return f"skipped: {n_statements} training statements is above evaluate.refit_limit ({limit})"
+    return None
 
 
 def describe_recipe(recipe: TrainParams) -> dict:
@@ -134,8 +212,21 @@ def feature_views(blocks: dict) -> dict[str, list]:
     return views
 
 
+class WeightedPipeline(Pipeline):
+    """A Pipeline whose fit takes sample_weight and hands it to its classifier.
+
+    A VotingClassifier passes sample_weight to each member's fit; a plain Pipeline would
+    refuse it without metadata routing. Statements of a target domain are up-weighted this way.
+    """
+
+    def fit(self, X, y=None, sample_weight=None, **params):
+        if sample_weight is not None:
+            params[f"{self.steps[-1][0]}__sample_weight"] = sample_weight
+        return super().fit(X, y, **params)
+
+
 def _view(parts: list, params: TrainParams, weights: dict | None = None) -> Pipeline:
-    return Pipeline(
+    return WeightedPipeline(
         [("features", FeatureUnion(parts, transformer_weights=weights)), ("classifier", build_classifier(params))]
     )
 

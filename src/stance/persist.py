@@ -25,6 +25,7 @@ ALLOWED_TYPES = frozenset(
         "stance.features.CodebookCues",
         "stance.features.NameMasker",
         "stance.models.TfidfNgrams",
+        "stance.models.WeightedPipeline",
         "stance.streaming.BatchHashingVectorizer",
         "sklearn.utils._bunch.Bunch",
     }
@@ -66,8 +67,13 @@ def _make_deterministic(path: Path) -> None:
             archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
 
 
-def load_model(path: Path):
-    """Load a skops model, refusing files that are not skops or name unknown types."""
+def load_model(path: Path, expected_labels=None):
+    """Load a skops model, refusing files that are not skops or name unknown types.
+
+    expected_labels: when given, the labels the model must predict (in any order). The model's
+    own classes_ are checked, not its card: a card copied beside the wrong model (the stance
+    card beside the tone model) would otherwise vouch for it.
+    """
     path = Path(path)
     if not path.is_file():
         raise StanceError(f"{path}: model file not found (run `dvc repro` to train one)")
@@ -80,4 +86,20 @@ def load_model(path: Path):
     refused = sorted(untrusted - ALLOWED_TYPES)
     if refused:
         raise StanceError(f"{path}: refusing to load: it names types outside the allow-list: {', '.join(refused)}")
-    return sio.load(path, trusted=sorted(untrusted))
+    model = sio.load(path, trusted=sorted(untrusted))
+    if expected_labels is not None:
+        _check_labels(path, model, expected_labels)
+    return model
+
+
+def _check_labels(path: Path, model, expected_labels) -> None:
+    """Refuse a model whose classes_ are not exactly `expected_labels`."""
+    expected = sorted({str(label) for label in expected_labels})
+    classes = getattr(model, "classes_", None)
+    if classes is None:
+        raise StanceError(f"{path}: the model does not say which labels it predicts; [{', '.join(expected)}] expected")
+    predicted = sorted({str(c) for c in classes})
+    if predicted != expected:
+        raise StanceError(
+            f"{path}: the model predicts [{', '.join(predicted)}] but [{', '.join(expected)}] were expected"
+        )

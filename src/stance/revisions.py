@@ -20,4 +20,10 @@ def read_at_revision(path: Path, rev: str, required: bool = False) -> pd.DataFra
         if required:
             raise StanceError(f"{path} at revision {rev!r}: cannot read it ({type(exc).__name__}: {exc})") from None
         return None
-    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
+        if not required:
+            return None
+        problem = "empty file" if isinstance(exc, pd.errors.EmptyDataError) else f"malformed CSV ({exc})"
+        raise StanceError(f"{path} at revision {rev!r}: {problem}") from None

@@ -24,7 +24,17 @@ smaller than ``1 / threshold``) use single-word keys as well. Candidates then pa
 
 Identical word sets are merged first, so boilerplate repeated thousands of times does not turn
 into millions of candidates. Every comparison with the threshold is made on the same float64
-quotient ``overlap / union`` as the brute-force rule, so verdicts are identical to it.
+quotient ``overlap / union`` as the brute-force rule, so verdicts are identical to it. Hashes
+are used only to group work (equal keys always hash alike; a collision merely adds candidates
+that verification rejects), never to decide a verdict.
+
+Limits: the work is proportional to the words plus the candidate pairs. For ordinary text
+there are fewer candidates than statements (0.66 per statement for near_duplicate_pairs on
+the benchmark's synthetic million at 0.8), but many *distinct* statements sharing their two
+rarest words (thousands of short template sentences differing only in common words) make a
+quadratic group: memory stays bounded (pairs are made and checked in batches), time does not.
+Prefixes lengthen as the threshold falls, so max_jaccard, which may search down to 0 (every
+pair sharing a word), is meant for collections of thousands, not millions.
 """
 
 from __future__ import annotations
@@ -44,6 +54,8 @@ _TOKEN = re.compile(TOKEN_PATTERN)
 _CHUNK = 50_000  # texts tokenised at a time: bounds the temporary arrays to a few tens of MiB
 _VERIFY_CHUNK = 200_000  # candidate pairs verified at a time, for the same reason
 _BLOCK = 100_000  # rows whose prefix keys are made at a time, for the same reason
+_PAIR_BATCH = 2_000_000  # candidate pairs made at a time, for the same reason
+_LONG_RUN = 1_000  # rows sharing one key beyond which their pairs are made block by block
 _MAX_SEARCH_STEPS = 6  # max_jaccard: thresholds 0.9, 0.45, ... tried before falling back to 0
 
 _TOKEN_BYTES = b"abcdefghijklmnopqrstuvwxyz0123456789'"
@@ -72,7 +84,13 @@ def jaccard(a: frozenset, b: frozenset) -> float:
 
 
 def near_duplicate_pairs(texts: Sequence[str], threshold: float) -> list[tuple[int, int]]:
-    """All index pairs (i, j), i < j, whose word sets have Jaccard > threshold, sorted."""
+    """All index pairs (i, j), i < j, whose word sets have Jaccard > threshold, sorted.
+
+    Texts with the same word set pair up whenever threshold < 1; texts without words pair with
+    nothing. A threshold of 1 or more finds nothing; a negative one is a ValueError. Time and
+    memory grow with the number of words plus the number of candidate pairs, which is close to
+    the number of near-duplicate pairs for ordinary text (but see the module notes).
+    """
     _check_threshold(threshold)
     (sets,) = _encode(texts)
     first, second, _ = _self_join(sets, threshold)
@@ -80,7 +98,12 @@ def near_duplicate_pairs(texts: Sequence[str], threshold: float) -> list[tuple[i
 
 
 def near_duplicates(candidates: Sequence[str], reference: Sequence[str], threshold: float) -> np.ndarray:
-    """For each candidate text, whether some reference text has word-set Jaccard > threshold with it."""
+    """For each candidate text, whether some reference text has word-set Jaccard > threshold with it.
+
+    The verdicts of the dense rule this replaces (binary CountVectorizer with token_pattern
+    ``[a-z0-9']+`` on lowercased text, shared / max(union, 1) > threshold), also when no text
+    has a word at all, where that rule raised "empty vocabulary". Returns a bool array.
+    """
     _check_threshold(threshold)
     if len(candidates) == 0 or len(reference) == 0 or threshold >= 1:
         return np.zeros(len(candidates), dtype=bool)
@@ -88,12 +111,11 @@ def near_duplicates(candidates: Sequence[str], reference: Sequence[str], thresho
     cand, cand_copy_of = _merge_identical(cand)
     ref, _ = _merge_identical(ref)  # which copy of a reference text matches does not matter
     # A word missing from either side cannot be shared, so it takes no prefix slot.
-    shareable = _word_counts(cand) * _word_counts(ref) > 0
-    first, second = _cross_candidates(cand, ref, shareable, threshold)
+    shareable = (_word_counts(cand) > 0) & (_word_counts(ref) > 0)
     matched = np.zeros(len(cand), dtype=bool)
-    # `skip=matched` is read between chunks: a candidate with a match needs no further checks.
-    for i, _, _ in _verified(cand, first, ref, second, threshold, skip=matched):
-        matched[i] = True
+    for first, second in _cross_candidates(cand, ref, shareable, threshold):
+        unknown = ~matched[first]  # one match is enough: skip candidates already matched
+        matched[_verify(cand, first[unknown], ref, second[unknown], threshold)[0]] = True
     return matched[cand_copy_of]
 
 
@@ -171,7 +193,7 @@ def _encode(*collections: Sequence[str]) -> list[_Sets]:
     # Any fixed order keeps the join exact; rarest-first makes prefixes selective.
     rank = np.empty(len(vocabulary), dtype=np.int32)
     rank[np.argsort(occurrences, kind="stable")] = np.arange(len(vocabulary), dtype=np.int32)
-    return [_sorted_rows([(counts, rank[ids]) for counts, ids in chunks], len(vocabulary)) for chunks in tokenised]
+    return [_sorted_rows(chunks, rank) for chunks in tokenised]
 
 
 def _chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
@@ -234,13 +256,14 @@ def _exact_codes(raw: bytes, starts: np.ndarray, lengths: np.ndarray) -> np.ndar
     return codes
 
 
-def _sorted_rows(chunks: list[tuple[np.ndarray, np.ndarray]], vocabulary: int) -> _Sets:
-    """Rows of distinct ranks in ascending order, from per-chunk (occurrences per text, ranks)."""
+def _sorted_rows(chunks: list[tuple[np.ndarray, np.ndarray]], rank: np.ndarray) -> _Sets:
+    """Rows of distinct word ranks in ascending order, from per-chunk (words per text, word ids)."""
+    vocabulary = len(rank)
     sizes, tokens = [], []
-    for counts, ranks in chunks:
+    for counts, ids in chunks:
         indptr = np.concatenate(([0], np.cumsum(counts)))
-        ones = np.ones(len(ranks), dtype=bool)
-        rows = sparse.csr_matrix((ones, ranks, indptr), shape=(len(counts), max(vocabulary, 1)))
+        ones = np.ones(len(ids), dtype=bool)
+        rows = sparse.csr_matrix((ones, rank[ids], indptr), shape=(len(counts), max(vocabulary, 1)))
         rows.sum_duplicates()  # sorts each row and drops repeated words
         sizes.append(np.diff(rows.indptr))
         tokens.append(rows.indices.astype(np.int32, copy=False))
@@ -266,32 +289,40 @@ def _merge_identical(sets: _Sets) -> tuple[_Sets, np.ndarray]:
     confirmed = np.delete(copies, differs)
     leader = np.arange(n)
     leader[confirmed] = first[group[confirmed]]
-    keep = np.flatnonzero(leader == np.arange(n))
-    position = np.zeros(n, dtype=np.int64)
-    position[keep] = np.arange(len(keep))
+    keep = leader == np.arange(n)
+    if keep.all():
+        return sets, leader
+    position = np.cumsum(keep) - 1  # a kept row's place among the kept rows
     return _take_rows(sets, keep), position[leader]
 
 
 def _set_hashes(sets: _Sets) -> np.ndarray:
     """A 64-bit hash per row: the wrapping sum of a fixed random number per word, mixed with the size."""
     weights = np.random.default_rng(0).integers(0, 2**63, size=max(sets.vocabulary, 1), dtype=np.uint64)
-    cumulative = np.concatenate(([np.uint64(0)], np.cumsum(weights[sets.tokens], dtype=np.uint64)))
-    return (cumulative[sets.indptr[1:]] - cumulative[sets.indptr[:-1]]) ^ sets.sizes.astype(np.uint64)
+    hashes = sets.sizes.astype(np.uint64)
+    for start in range(0, len(sets), _BLOCK):  # blocks of rows: no temporaries the size of all words
+        offsets = sets.indptr[start : start + _BLOCK + 1]
+        words = sets.tokens[offsets[0] : offsets[-1]]
+        summed = np.concatenate(([np.uint64(0)], np.cumsum(weights[words], dtype=np.uint64)))
+        hashes[start : start + _BLOCK] ^= np.diff(summed[offsets - offsets[0]])
+    return hashes
 
 
-def _take_rows(sets: _Sets, rows: np.ndarray) -> _Sets:
-    indptr = np.concatenate(([0], np.cumsum(sets.sizes[rows]))).astype(np.int64)
-    return _Sets(indptr, sets.tokens[_row_positions(sets, rows)], sets.vocabulary)
+def _take_rows(sets: _Sets, keep: np.ndarray) -> _Sets:
+    """The rows where `keep` is true, in order."""
+    indptr = np.concatenate(([0], np.cumsum(sets.sizes[keep]))).astype(np.int64)
+    return _Sets(indptr, sets.tokens[np.repeat(keep, sets.sizes)], sets.vocabulary)
 
 
 # -- prefix filtering -------------------------------------------------------------------------------
 
 
 def _min_overlap(sizes: np.ndarray, threshold: float) -> np.ndarray:
-    """Smallest overlap o with o / s > threshold in float64, per set size s (1 for empty sets, which match nothing).
+    """Per set size s, the smallest overlap o with o / s > threshold in float64 (1 for empty sets).
 
     A union is at least as large as either set and float division is monotone, so a pair
     involving a set of size s with fewer shared words than this cannot have J > threshold.
+    (Empty sets get no keys, so theirs does not matter.)
     """
     s = np.maximum(sizes, 1).astype(np.float64)
     alpha = np.maximum(np.floor(threshold * s) - 1, 0)  # just below the answer, despite rounding
@@ -300,7 +331,7 @@ def _min_overlap(sizes: np.ndarray, threshold: float) -> np.ndarray:
     return np.where(sizes == 0, 1, alpha.astype(np.int64))
 
 
-_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd: multiplying by it mod 2**64 scrambles keys reversibly
+_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio: its products' top bits spread keys evenly
 
 
 @dataclass(frozen=True)
@@ -351,8 +382,7 @@ class _Prefixes:
         words = self.words.tokens[_row_positions(self.words, members)].astype(np.int64)
         keys.append(words * self.words.vocabulary + words)
         owners.append(np.repeat(members, self.words.sizes[members]))
-        hashed = (np.concatenate(keys).astype(np.uint64) * _MULTIPLIER) >> np.uint64(row_bits + 1)
-        return (hashed.astype(np.int64) << row_bits) | np.concatenate(owners)
+        return (_hash_keys(np.concatenate(keys), 63 - row_bits) << row_bits) | np.concatenate(owners)
 
     def all_keys(self, row_bits: int) -> np.ndarray:
         """The packed keys of every row, unsorted, built a block of rows at a time into one array."""
@@ -363,6 +393,11 @@ class _Prefixes:
             packed[filled : filled + len(block)] = block
             filled += len(block)
         return packed
+
+
+def _hash_keys(keys: np.ndarray, bits: int) -> np.ndarray:
+    """Multiplicative hash of non-negative int64 keys to `bits` bits (equal keys, equal hashes)."""
+    return ((keys.astype(np.uint64) * _MULTIPLIER) >> np.uint64(64 - bits)).astype(np.int64)
 
 
 def _row_positions(sets: _Sets, rows: np.ndarray) -> np.ndarray:
@@ -392,10 +427,16 @@ def _self_join(sets: _Sets, threshold: float) -> tuple[np.ndarray, np.ndarray, n
         return none, none, none
     unique, copy_of = _merge_identical(sets)
     prefixes = _Prefixes.of(unique, _word_counts(unique) >= 2, threshold)
-    first, second = _pairs_sharing_a_key(prefixes.all_keys(_row_bits(len(unique))), _row_bits(len(unique)))
-    matches = list(_verified(unique, first, unique, second, threshold))
-    between = [np.concatenate([none, *parts]) for parts in zip(*matches, strict=True)] if matches else [none] * 3
-    return _expand_copies(sets, copy_of, *between)
+    row_bits = _row_bits(len(unique))
+    found = [(none, none, none)]
+    for first, second in _self_candidates(prefixes.all_keys(row_bits), row_bits):
+        found.append(_verify(unique, first, unique, second, threshold))
+    first, second, overlaps = (np.concatenate(parts) for parts in zip(*found, strict=True))
+    # A pair can come up in more than one batch; keep it once.
+    packed = (first << row_bits) | second
+    order = np.argsort(packed, kind="stable")
+    once = order[_run_starts(packed[order])]
+    return _expand_copies(sets, copy_of, first[once], second[once], overlaps[once])
 
 
 def _word_counts(sets: _Sets) -> np.ndarray:
@@ -403,25 +444,56 @@ def _word_counts(sets: _Sets) -> np.ndarray:
     return np.bincount(sets.tokens, minlength=sets.vocabulary)
 
 
-def _pairs_sharing_a_key(packed: np.ndarray, row_bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct row pairs i < j with a common key, sorted. Sorts `packed` in place."""
+def _self_candidates(packed: np.ndarray, row_bits: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Row pairs i < j with a common key, in batches of bounded size. Sorts `packed` in place."""
     packed.sort()
     shared = packed[_has_equal_neighbour(packed, row_bits)]  # usually a tiny fraction of the keys
     starts, lengths = _runs(shared >> row_bits)
-    p, q = _pairs_within_runs(starts, lengths)
-    rows = shared & ((1 << row_bits) - 1)
-    # Rows ascend within a run; equal rows mean two keys of one row hashed alike.
-    first, second = rows[p], rows[q]
-    distinct = first != second
-    pairs = np.unique((first[distinct] << row_bits) | second[distinct])
+    rows = shared & ((1 << row_bits) - 1)  # ascending within each run
+    short = lengths <= _LONG_RUN
+    for runs in _batches(lengths[short] * (lengths[short] - 1) // 2, _PAIR_BATCH):
+        p, q = _pairs_within_runs(starts[short][runs], lengths[short][runs])
+        yield _distinct_pairs(rows[p], rows[q], row_bits)
+    # A key many rows share: all its pairs at once might not fit in memory, so go block by block.
+    for start, length in zip(starts[~short].tolist(), lengths[~short].tolist(), strict=True):
+        members = rows[start : start + length]
+        for i in range(0, length, _LONG_RUN):
+            for j in range(i, length, _LONG_RUN):
+                first, second = members[i : i + _LONG_RUN], members[j : j + _LONG_RUN]
+                if i == j:
+                    p, q = np.triu_indices(len(first), k=1)
+                else:
+                    p, q = np.divmod(np.arange(len(first) * len(second)), len(second))
+                yield _distinct_pairs(first[p], second[q], row_bits)
+
+
+def _distinct_pairs(first: np.ndarray, second: np.ndarray, row_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct pairs among (first, second) with first < second (first <= second on input).
+
+    Equal rows come from two keys of one row whose hashes collided.
+    """
+    different = first != second
+    pairs = _sorted_unique((first[different] << row_bits) | second[different])
     return pairs >> row_bits, pairs & ((1 << row_bits) - 1)
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """np.unique for int64, by sorting: several times faster than its hash table on many repeats."""
+    values = np.sort(values)
+    return values[_run_starts(values)]
+
+
+def _run_starts(values: np.ndarray) -> np.ndarray:
+    """Whether each element of a sorted array differs from the one before it (the first always does)."""
+    return np.concatenate(([True], values[1:] != values[:-1]))[: len(values)]
 
 
 def _has_equal_neighbour(packed: np.ndarray, row_bits: int) -> np.ndarray:
     """For sorted packed keys, whether the key (without its row) equals the previous or next one."""
     same_as_next = np.zeros(len(packed), dtype=bool)
-    for start in range(0, max(len(packed) - 1, 0), _BLOCK * 16):  # windows: no full-size temporaries
-        keys = packed[start : start + _BLOCK * 16 + 1] >> row_bits
+    window = 16 * _BLOCK
+    for start in range(0, max(len(packed) - 1, 0), window):  # windows: no full-size temporaries
+        keys = packed[start : start + window + 1] >> row_bits
         same_as_next[start : start + len(keys) - 1] = keys[1:] == keys[:-1]
     same_as_previous = np.concatenate(([False], same_as_next[:-1]))
     return same_as_next | same_as_previous
@@ -429,7 +501,7 @@ def _has_equal_neighbour(packed: np.ndarray, row_bits: int) -> np.ndarray:
 
 def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start and length of each run of equal values in a sorted array."""
-    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+    starts = np.flatnonzero(_run_starts(values))
     return starts, np.diff(np.append(starts, len(values)))
 
 
@@ -442,8 +514,20 @@ def _pairs_within_runs(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndar
     return np.repeat(position, after), np.repeat(position, after) + 1 + _ranges(after)
 
 
-def _cross_candidates(a: _Sets, b: _Sets, shareable: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct (a row, b row) pairs with a common prefix key, sorted.
+def _batches(weights: np.ndarray, limit: int) -> Iterator[slice]:
+    """Consecutive slices of `weights` each summing to at most `limit` (or holding a single item)."""
+    ends = np.cumsum(weights)
+    start = 0
+    while start < len(weights):
+        stop = int(np.searchsorted(ends, ends[start] - weights[start] + limit, side="right"))
+        yield slice(start, max(stop, start + 1))
+        start = max(stop, start + 1)
+
+
+def _cross_candidates(
+    a: _Sets, b: _Sets, shareable: np.ndarray, threshold: float
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(a row, b row) pairs with a common prefix key, in batches of bounded size.
 
     The side with fewer rows is indexed (its keys sorted); the other side's keys are made a
     block of rows at a time and looked up, so they never all exist at once. Most of them match
@@ -451,9 +535,9 @@ def _cross_candidates(a: _Sets, b: _Sets, shareable: np.ndarray, threshold: floa
     each, before the binary search.
     """
     if len(b) > len(a):
-        second, first = _cross_candidates(b, a, shareable, threshold)
-        order = np.lexsort((second, first))
-        return first[order], second[order]
+        for second, first in _cross_candidates(b, a, shareable, threshold):
+            yield first, second
+        return
     row_bits = _row_bits(len(a), len(b))
     row_mask = (1 << row_bits) - 1
     index = _Prefixes.of(b, shareable, threshold).all_keys(row_bits)
@@ -464,39 +548,33 @@ def _cross_candidates(a: _Sets, b: _Sets, shareable: np.ndarray, threshold: floa
     in_index = np.zeros(bitmap_mask + 1, dtype=bool)
     in_index[index_keys & bitmap_mask] = True
     probes = _Prefixes.of(a, shareable, threshold)
-    pairs = [np.zeros(0, dtype=np.int64)]
     for start in range(0, len(a), _BLOCK):
         probe = probes.keys(np.arange(start, min(start + _BLOCK, len(a))), row_bits)
         probe = np.sort(probe[in_index[(probe >> row_bits) & bitmap_mask]])  # sorted needles search faster
         low = np.searchsorted(index_keys, probe >> row_bits, side="left")
         count = np.searchsorted(index_keys, probe >> row_bits, side="right") - low
-        first = np.repeat(probe & row_mask, count)
-        second = index_rows[np.repeat(low, count) + _ranges(count)]
-        pairs.append(np.unique((first << row_bits) | second))
-    merged = np.unique(np.concatenate(pairs))
-    return merged >> row_bits, merged & row_mask
+        for part in _batches(count, _PAIR_BATCH):
+            first = np.repeat(probe[part] & row_mask, count[part])
+            second = index_rows[np.repeat(low[part], count[part]) + _ranges(count[part])]
+            pairs = _sorted_unique((first << row_bits) | second)
+            yield pairs >> row_bits, pairs & row_mask
 
 
-def _verified(
-    a: _Sets, first: np.ndarray, b: _Sets, second: np.ndarray, threshold: float, skip: np.ndarray | None = None
-) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """The candidate pairs (a row, b row) with J > threshold, and their overlaps, a chunk at a time.
-
-    Rows of `a` marked in `skip` are dropped from each chunk as it comes (callers may mark more
-    between chunks).
-    """
+def _verify(
+    a: _Sets, first: np.ndarray, b: _Sets, second: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The candidate pairs (a row, b row) with J > threshold, and their overlaps."""
     sizes_a, sizes_b = a.sizes[first], b.sizes[second]
     # Size filter: J <= min / max (overlap <= min, union >= max), computed as the rule would.
     possible = np.minimum(sizes_a, sizes_b) / np.maximum(np.maximum(sizes_a, sizes_b), 1) > threshold
     first, second = first[possible], second[possible]
+    overlaps = np.zeros(len(first), dtype=np.int64)
     matrix_a, matrix_b = a.matrix(), b.matrix()
-    for start in range(0, len(first), _VERIFY_CHUNK):
-        i, j = first[start : start + _VERIFY_CHUNK], second[start : start + _VERIFY_CHUNK]
-        if skip is not None:
-            i, j = i[~skip[i]], j[~skip[i]]
-        overlaps = np.diff(matrix_a[i].multiply(matrix_b[j]).indptr)
-        match = overlaps / (a.sizes[i] + b.sizes[j] - overlaps) > threshold
-        yield i[match], j[match], overlaps[match]
+    for start in range(0, len(first), _VERIFY_CHUNK):  # bounds the sliced matrices' size
+        rows = slice(start, start + _VERIFY_CHUNK)
+        overlaps[rows] = np.diff(matrix_a[first[rows]].multiply(matrix_b[second[rows]]).indptr)
+    match = overlaps / (a.sizes[first] + b.sizes[second] - overlaps) > threshold
+    return first[match], second[match], overlaps[match]
 
 
 def _expand_copies(

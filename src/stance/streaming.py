@@ -13,7 +13,8 @@ Everything here is a pure function over iterables of DataFrame chunks (columns `
 - `build_streaming_pipeline(params)`: the unfitted Pipeline.
 - `fit_streaming(chunks_factory, classes, params)`: epochs × chunks of `partial_fit`.
 - `predict_streaming(model, chunks, write_chunk)`: chunk in, chunk with predicted_label
-  and p_<class> columns out.
+  and p_<class> columns out (and, with flag=, rows with nothing to label left unlabelled
+  and named in a `problem` column).
 - `read_chunks(path, chunk_size)`: a CSV as DataFrame chunks.
 
 Where the time goes (benchmarks/README.md has the figures): vectorising is most of it,
@@ -55,6 +56,7 @@ from sklearn.utils import murmurhash3_32
 from tqdm.auto import tqdm
 
 from stance.config import StreamingParams
+from stance.prediction import with_predictions
 from stance.text import normalise
 
 DEFAULT_PARAMS = StreamingParams(n_jobs=1)
@@ -378,6 +380,7 @@ def predict_streaming(
     n_jobs: int = 2,
     progress: bool | None = None,
     total_rows: int | None = None,
+    flag: Callable[[list[str]], list[str]] | None = None,
 ) -> int:
     """Classify chunk by chunk; call write_chunk(chunk + predicted_label + p_<class>) for each.
 
@@ -386,6 +389,12 @@ def predict_streaming(
     label (the probability argmax, with ties broken by the decision scores). With
     n_jobs > 1, worker processes normalise, vectorise and classify while this process
     reads and writes; the model is sent to each worker once. Returns the rows written.
+
+    flag: given a chunk's normalised texts, each one's problem ("" if none), e.g.
+    partial(stance.prediction.text_problems, max_chars=...). Rows with a problem are not
+    classified: their predicted_label and p_* cells stay empty, and a `problem` column
+    says why (stance.prediction.with_predictions). It runs where the texts are normalised
+    (in the workers), so it must pickle. Without flag every row is labelled.
     """
     written = 0
     bar = tqdm(total=total_rows, unit="rows", desc="predict", disable=_progress_disabled(progress))
@@ -395,14 +404,11 @@ def predict_streaming(
 
         def classify(item: tuple[pd.DataFrame, list[str]]):
             if pool is None:
-                return _Done(_labels_and_probabilities(model, item[1]))
-            return pool.submit(_predict_in_worker, item[1])
+                return _Done(_labels_and_probabilities(model, item[1], flag))
+            return pool.submit(_predict_in_worker, item[1], flag)
 
-        for (chunk, _), (probabilities, best) in _in_order(pending, classify, ahead=n_jobs if pool else 0):
-            out = chunk.copy()
-            out["predicted_label"] = np.asarray(classes, dtype=object)[best]
-            for i, label in enumerate(classes):
-                out[f"p_{label}"] = probabilities[:, i].round(6)
+        for (chunk, _), (probabilities, best, problems) in _in_order(pending, classify, ahead=n_jobs if pool else 0):
+            out = with_predictions(chunk, classes, probabilities, best, problems)
             write_chunk(out)
             written += len(out)
             bar.update(len(out))
@@ -456,24 +462,31 @@ def _balanced_weights(chunks_factory: ChunksFactory, classes: np.ndarray) -> dic
     return {label: float(counts.sum() / (len(classes) * counts[label])) for label in classes}
 
 
-def _labels_and_probabilities(model, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(probabilities, index of the predicted class) of texts, normalised first.
+def _labels_and_probabilities(
+    model, texts: list[str], flag: Callable[[list[str]], list[str]] | None = None
+) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
+    """(probabilities, index of the predicted class, problems) of texts, normalised first.
 
     The predicted class is the argmax of the probabilities, except where several classes
     tie for the maximum (modified_huber clips scores, so two classes can both reach
     p = 0.5): there model.predict, i.e. the argmax of the raw decision scores, decides.
+    With flag, problems holds each text's problem and only the texts without one are
+    classified (one row of probabilities each); without, problems is None.
     """
     with _gc_paused():
         cleaned = normalise_batch(texts)
+    problems = flag(cleaned) if flag is not None else None
+    if problems is not None:
+        cleaned = [text for text, problem in zip(cleaned, problems, strict=True) if not problem]
     if not cleaned:
-        return np.zeros((0, len(model.classes_))), np.zeros(0, dtype=np.int64)
+        return np.zeros((0, len(model.classes_))), np.zeros(0, dtype=np.int64), problems
     probabilities = model.predict_proba(cleaned)
     best = probabilities.argmax(axis=1)
     tied = np.flatnonzero((probabilities == probabilities.max(axis=1, keepdims=True)).sum(axis=1) > 1)
     if len(tied):
         index = {label: i for i, label in enumerate(model.classes_)}
         best[tied] = [index[label] for label in model.predict([cleaned[i] for i in tied])]
-    return probabilities, best
+    return probabilities, best, problems
 
 
 # A prediction worker process holds the model it was started with, so each task ships
@@ -485,8 +498,8 @@ def _init_worker(model) -> None:
     _WORKER_MODEL[:] = [model]
 
 
-def _predict_in_worker(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    return _labels_and_probabilities(_WORKER_MODEL[0], texts)
+def _predict_in_worker(texts: list[str], flag=None) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
+    return _labels_and_probabilities(_WORKER_MODEL[0], texts, flag)
 
 
 def normalise_batch(texts: list[str]) -> list[str]:

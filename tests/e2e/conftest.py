@@ -20,6 +20,7 @@ PROJECT_FILES = [
     ".gitignore",
     "data/raw",
     "data/unlabeled",
+    "data/documents",
     "docs",
     "src",
 ]

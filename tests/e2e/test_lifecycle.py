@@ -80,9 +80,18 @@ def write_round(repo):
     return [v["statement_id"] for v in single[:2]]
 
 
+def side_ids(repo, side: str) -> set[str]:
+    return {r["statement_id"] for r in csv.DictReader((repo / f"data/split/{side}.csv").open())}
+
+
 def test_a_new_round_flows_through_every_stage(second):
+    run(second, "git", "add", "-A")
+    run(second, "git", "commit", "-q", "-m", "round 1")
+    old_test, old_train = side_ids(second, "test"), side_ids(second, "train")
     relabelled = write_round(second)
     result = run(second, "dvc", "repro")
+    # the split stays put: every old test statement still in test, no old training statement moved there
+    assert old_test <= side_ids(second, "test") and old_train <= side_ids(second, "train")
     for stage in ("clean", "split", "select", "train", "evaluate", "report"):
         assert f"Running stage '{stage}" in result.stdout
     ledger = json.loads((second / "reports/clean.json").read_text())
@@ -109,4 +118,12 @@ def test_a_new_round_flows_through_every_stage(second):
     assert json.loads((second / "reports/agreement.json").read_text())["alpha"]["alpha"] is not None
     queue = list(csv.DictReader((second / "reports/annotation_queue.csv").open()))
     assert len(queue) == 50
-    assert "What the new labels changed" in (second / "reports/report.md").read_text()
+    report = (second / "reports/report.md").read_text()
+    this_round = report.split("\n## ")[2]
+    assert this_round.startswith("This round") and "batch-999-new-round.csv: 2 added" in this_round
+    diff = run(second, "dvc", "metrics", "diff", "HEAD").stdout
+    assert "macro_f1" in diff and len(diff.splitlines()) < 40
+    run(second, "git", "add", "-A")
+    run(second, "git", "commit", "-q", "-m", "round 2")
+    compared = run(second, "stance", "compare", "HEAD~1", "HEAD").stdout
+    assert compared.splitlines()[-1].startswith("verdict: ") and "warning:" not in compared

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from stance.config import EvaluateParams, TrainParams
-from stance.stages.evaluate import evaluate_model
 from stance.prediction import predict_frame
+from stance.stages.evaluate import evaluate_model
 from stance.stages.train import train_model
 
 LABELS = ["threat", "warning", "neutral"]

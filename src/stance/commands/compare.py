@@ -7,12 +7,15 @@ import json
 from stance import paths
 from stance.comparison import compare_predictions, summary_line, warnings
 from stance.config import Params
+from stance.errors import StanceError
 from stance.revisions import read_at_revision
+
+COLUMNS = ("statement_id", "actual", "predicted")
 
 
 def run(params: Params, args) -> None:
     """Print a small table and a `verdict:` line (or the whole result as JSON with --json)."""
-    first, second = (read_at_revision(paths.PREDICTIONS, rev, required=True) for rev in (args.rev_a, args.rev_b))
+    first, second = (_predictions(rev) for rev in (args.rev_a, args.rev_b))
     labels = list(params.clean.labels)
     result = compare_predictions(first, second, labels, params.evaluate.bootstrap, params.evaluate.seed)
     problems = warnings(result)
@@ -36,3 +39,15 @@ def run(params: Params, args) -> None:
     for problem in problems:
         print(f"warning: {problem}")
     print(f"verdict: {result['verdict']}")
+
+
+def _predictions(rev: str):
+    """The test predictions at `rev`, refused if a column compare needs is missing."""
+    table = read_at_revision(paths.PREDICTIONS, rev, required=True)
+    missing = [c for c in COLUMNS if c not in table.columns]
+    if missing:
+        found = ", ".join(map(repr, table.columns)) or "none"
+        raise StanceError(
+            f"{paths.PREDICTIONS} at revision {rev!r}: missing column {missing[0]!r} (columns found: {found})"
+        )
+    return table

@@ -28,7 +28,14 @@ METRICS = {
 
 def read_sweep(text: str, source: str) -> list[dict]:
     """The sweep's experiments: each a name and a mapping of params to set."""
-    sweep = yaml.safe_load(text) or {}
+    try:
+        sweep = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise StanceError(
+            f"{source}{line}: not valid YAML ({getattr(exc, 'problem', None) or type(exc).__name__})"
+        ) from None
     if not isinstance(sweep, dict) or not isinstance(sweep.get("experiments"), list):
         raise StanceError(f"{source}: expected a list under 'experiments:'")
     for number, experiment in enumerate(sweep["experiments"], start=1):
@@ -98,7 +105,11 @@ def run(params: Params, args) -> None:
     source = Path(args.sweep)
     if not source.is_file():
         raise StanceError(f"{source}: sweep file not found")
-    experiments = read_sweep(source.read_text(encoding="utf-8"), str(source))
+    try:
+        text = source.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise StanceError(f"{source}: not UTF-8 (byte 0x{exc.object[exc.start]:02x}); re-save it as UTF-8") from None
+    experiments = read_sweep(text, str(source))
     if args.action == "queue":
         for command in sweep_commands(experiments):
             result = subprocess.run(command, capture_output=True, text=True)
@@ -109,10 +120,16 @@ def run(params: Params, args) -> None:
         return
     import dvc.api
 
-    table = collect(dvc.api.exp_show(repo="."), experiments)
+    try:
+        records = dvc.api.exp_show(repo=".")
+    except Exception as exc:  # dvc raises its own types (NotDvcRepoError, SCMError, ...)
+        raise StanceError(
+            f"{source}: cannot read DVC's experiments here ({type(exc).__name__}); run from the project root"
+        ) from None
+    table = collect(records, experiments)
     if table.empty:
         raise StanceError(f"{source}: none of its experiments is known to DVC yet (queue and run them first)")
-    write_csv(table, paths.EXPERIMENTS)
+    write_csv(table, paths.EXPERIMENTS, for_people=True)
     _figure(table)
     failed = int(table["failed"].sum())
     print(f"experiments: {len(table)} rows ({failed} failed) → {paths.EXPERIMENTS}")

@@ -12,12 +12,17 @@ from sklearn.metrics import f1_score
 from stance import paths
 from stance.config import Params, TrainParams
 from stance.io import read_external, read_frame, read_json, write_csv
-from stance.models import chosen_recipe, fit_recipe
+from stance.models import chosen_recipe, fit_predict_many, fit_recipe, refits_skipped
 
 
 def variants(params: TrainParams) -> list[tuple[str, TrainParams]]:
-    """The full recipe, the recipe without each cue family, without cues, and cues alone."""
+    """The full recipe, the recipe without each cue family, without cues, and cues alone.
+
+    The streaming recipe has hashed n-grams only: nothing to ablate, so just the full model.
+    """
     out = [("full model", params)]
+    if params.mode == "streaming":
+        return out
     if "cues" in params.features:
         for family in params.cue_families:
             kept = tuple(f for f in params.cue_families if f != family)
@@ -34,11 +39,20 @@ def ablate(
     train: pd.DataFrame, datasets: dict[str, pd.DataFrame], params: TrainParams, labels: list[str]
 ) -> pd.DataFrame:
     """macro-F1 of every variant on every dataset, and its difference from the full model."""
+    named = variants(params)
+    texts = [text for table in datasets.values() for text in table["text"]]
+    domains = train.get("domain")
+    if params.mode == "streaming":
+        fitted = [fit_recipe(v, train["text"].tolist(), train["label"]) for _, v in named]
+        predictions = [model.predict(texts) for model in fitted]
+    else:  # the variants share their n-gram blocks: vectorise them once
+        found = fit_predict_many([v for _, v in named], train["text"].tolist(), train["label"], texts, domains)
+        predictions = [p.labels for p in found]
     rows = []
-    for name, variant in variants(params):
-        model = fit_recipe(variant, train["text"].tolist(), train["label"])
+    for (name, _), predicted_all in zip(named, predictions, strict=True):
+        start = 0
         for dataset, table in datasets.items():
-            predicted = model.predict(table["text"].tolist())
+            predicted, start = predicted_all[start : start + len(table)], start + len(table)
             rows.append(
                 {
                     "variant": name,
@@ -59,12 +73,19 @@ def run(params: Params, args=None) -> None:
     """The splits + the chosen recipe → reports/ablation.csv and its figure."""
     from pathlib import Path
 
-    from stance.plots import bars_figure, save_figure
+    from stance.plots import bars_figure, message_figure, save_figure
 
     external = {Path(p).stem: read_external(Path(p), params.clean) for p in params.evaluate.external}
     datasets = {"test": read_frame(paths.TEST), **external}
     recipe = chosen_recipe(params.train, read_json(paths.SELECTION))
-    table = ablate(read_frame(paths.TRAIN), datasets, recipe, list(params.clean.labels))
+    train = read_frame(paths.TRAIN)
+    skipped = refits_skipped(recipe, len(train), params.evaluate.refit_limit)
+    if skipped:
+        write_csv(pd.DataFrame(columns=["variant", "dataset", "n", "macro_f1", "delta"]), paths.ABLATION)
+        save_figure(message_figure("ablation", skipped), paths.ABLATION_FIGURE)
+        print(f"ablation: {skipped}")
+        return
+    table = ablate(train, datasets, recipe, list(params.clean.labels))
     write_csv(table, paths.ABLATION)
     test = table[table["dataset"] == "test"]
     figure = bars_figure(

@@ -12,7 +12,7 @@ def run(params: Params, args=None) -> None:
     from stance.checklist.suite import run_suite
     from stance.persist import load_model
 
-    result = run_suite(load_model(paths.MODEL), seed=params.evaluate.seed)
+    result = run_suite(load_model(paths.MODEL, expected_labels=params.clean.labels), seed=params.evaluate.seed)
     rates = {
         name: value["pass_rate"] for name, value in result.items() if isinstance(value, dict) and "pass_rate" in value
     }

@@ -21,6 +21,7 @@ from stance.markdown import agreement_table, kappa_table, markdown_table
 from stance.models import build_pipeline
 from stance.similarity import max_jaccard
 
+DIFFICULTY_LIMIT = 100_000  # the 10-fold difficulty figure is for corpora that fit a quick CV
 CUE_WORDS = {
     "will": r"\bwill\b",
     "would": r"\bwould\b",
@@ -57,6 +58,7 @@ def corpus_figures(statements: pd.DataFrame, agreement: dict, ledger: dict, seed
         "per_topic": _crosstab(statements, "topic", "label"),
         "per_state": _crosstab(statements, "speaker_state", "label"),
         "per_role": _crosstab(statements, "speaker_role", "label"),
+        "per_domain": _crosstab(statements, "domain", "label") if "domain" in statements else "(no domain column)",
         "per_batch": _ledger_table(ledger),
         "agreement": markdown_table(agreement_table(agreement)),
         "kappa_pairs": markdown_table(kappa_table(agreement))
@@ -68,7 +70,9 @@ def corpus_figures(statements: pd.DataFrame, agreement: dict, ledger: dict, seed
         "max_jaccard": f"{diversity['max_jaccard']:.2f}",
         "top_opening": f"{diversity['top_opening']!r} ({diversity['top_opening_share']:.1%})",
         "cue_shares": _cue_shares(statements),
-        "cv_macro_f1": f"{difficulty(statements, seed):.3f}",
+        "cv_macro_f1": f"{difficulty(statements, seed):.3f}"
+        if len(statements) <= DIFFICULTY_LIMIT
+        else f"not computed (above {DIFFICULTY_LIMIT} statements)",
     }
 
 

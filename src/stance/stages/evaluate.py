@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from joblib import Parallel, delayed
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import f1_score, precision_recall_curve
 from sklearn.model_selection import train_test_split
@@ -19,11 +20,12 @@ from stance.baselines import baselines
 from stance.config import EvaluateParams, Params, TrainParams
 from stance.io import read_external, read_frame, read_json, write_csv, write_json
 from stance.metrics import bootstrap_ci, headline, score
-from stance.models import chosen_recipe, fit_recipe
+from stance.models import chosen_recipe, fit_recipe, refits_skipped, sample_weights
 from stance.prediction import predict_frame
 from stance.tasks import task_labels, task_recipe, task_rows
 
 SLICE_COLUMNS = ("speaker_state", "topic", "first_batch", "domain")
+MIN_DOMAIN = 20  # a domain with fewer test statements gets no figure of its own
 MIN_SLICE = 10  # smaller slices are grouped into one row: a macro-F1 on a handful of statements is noise
 
 
@@ -52,6 +54,12 @@ def evaluate_model(
     """
     predictions = predictions_table(model, test)
     metrics = {"test": scored(predictions, labels, params)}
+    if "domain" in test:
+        metrics["test_by_domain"] = {
+            domain: scored(predictions.loc[index], labels, params)
+            for domain, index in test.groupby("domain").groups.items()
+            if len(index) >= MIN_DOMAIN
+        }
     metrics["baselines"] = {
         name: score(
             test["label"], baseline.fit(train["text"].tolist(), train["label"]).predict(test["text"].tolist()), labels
@@ -152,14 +160,11 @@ def learning_curve(
 
     full_model: the model already fitted on the whole training set, reused for fraction 1.
     """
+    refits = [f for f in fractions if f < 1 or full_model is None]
+    fitted = dict(zip(refits, Parallel(n_jobs=2)(delayed(_refit)(train, params, f, seed) for f in refits), strict=True))
     rows = []
     for fraction in fractions:
-        if fraction >= 1:
-            part = train
-            model = full_model or fit_recipe(params, part["text"].tolist(), part["label"])
-        else:
-            part = train_test_split(train, train_size=fraction, stratify=train["label"], random_state=seed)[0]
-            model = fit_recipe(params, part["text"].tolist(), part["label"])
+        part, model = fitted.get(fraction) or (train, full_model)
         predicted = model.predict(test["text"].tolist())
         rows.append(
             {
@@ -170,13 +175,24 @@ def learning_curve(
     return pd.DataFrame(rows)
 
 
+def _refit(train: pd.DataFrame, params: TrainParams, fraction: float, seed: int):
+    """The recipe fitted on a stratified `fraction` of the training set: (that part, the model)."""
+    part = (
+        train
+        if fraction >= 1
+        else train_test_split(train, train_size=fraction, stratify=train["label"], random_state=seed)[0]
+    )
+    weights = sample_weights(part.get("domain"), params)
+    return part, fit_recipe(params, part["text"].tolist(), part["label"], sample_weight=weights)
+
+
 def run(params: Params, args) -> None:
     """A trained model + the test split → metrics (headline and details), predictions, slices, curves."""
     from stance.explain import top_features
     from stance.persist import load_model
 
     labels, out = task_labels(args.task, params), paths.task_outputs(args.task)
-    model = load_model(out.model)
+    model = load_model(out.model, expected_labels=labels)
     train, test = (task_rows(read_frame(p), args.task) for p in (paths.TRAIN, paths.TEST))
     external = (
         {Path(p).stem: read_external(Path(p), params.clean) for p in params.evaluate.external}
@@ -193,12 +209,19 @@ def run(params: Params, args) -> None:
         write_csv(part, out.plots / "precision_recall" / f"{label}.csv")
     write_csv(result.calibration, out.plots / "calibration.csv")
     write_csv(result.slices, out.slices)
-    write_csv(result.errors, out.errors)
+    write_csv(result.errors, out.errors, for_people=True)
     features = top_features(model)
     write_csv(features, out.top_features)
     recipe = task_recipe(args.task, chosen_recipe(params.train, read_json(paths.SELECTION)))
     fractions, seed = params.evaluate.learning_curve, params.evaluate.seed
-    curve = learning_curve(train, test, recipe, labels, fractions, seed, full_model=model)
+    skipped = refits_skipped(recipe, len(train), params.evaluate.refit_limit)
+    curve = (
+        pd.DataFrame(columns=["train_size", "macro_f1"])
+        if skipped
+        else learning_curve(train, test, recipe, labels, fractions, seed, full_model=model)
+    )
+    if skipped:
+        print(f"evaluate {args.task}: learning curve {skipped}")
     write_csv(curve, out.plots / "learning_curve.csv")
     _figures(result, curve, features, labels, out)
     scores = result.metrics["test"]
@@ -209,7 +232,7 @@ def run(params: Params, args) -> None:
 
 
 def _figures(result: Evaluation, curve: pd.DataFrame, features: pd.DataFrame, labels: list[str], out) -> None:
-    from stance.plots import bars_figure, confusion_figure, line_figure, save_figure
+    from stance.plots import bars_figure, confusion_figure, line_figure, message_figure, save_figure
 
     title = f"test, macro-F1 {result.metrics['test']['macro_f1']:.3f}"
     predictions = result.predictions
@@ -224,7 +247,12 @@ def _figures(result: Evaluation, curve: pd.DataFrame, features: pd.DataFrame, la
         line_figure(result.calibration, "confidence", "accuracy", "reliability (test)", diagonal=True),
         out.figure("calibration"),
     )
-    save_figure(line_figure(curve, "train_size", "macro_f1", "learning curve"), out.figure("learning_curve"))
+    curve_figure = (
+        line_figure(curve, "train_size", "macro_f1", "learning curve")
+        if not curve.empty
+        else message_figure("learning curve", "skipped: see evaluate.refit_limit")
+    )
+    save_figure(curve_figure, out.figure("learning_curve"))
     top = features.groupby(["class", "view"], sort=False).head(5)
     names = [f"{r['class']} · {r.view} · {r.feature}" for _, r in top.iterrows()]
     save_figure(

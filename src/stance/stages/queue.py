@@ -71,14 +71,15 @@ def run(params: Params, args=None) -> None:
     """models/model.skops + data/unlabeled/ → reports/annotation_queue.csv and its Label Studio import file."""
     from stance.persist import load_model
 
-    pool = pd.concat([read_table(str(p)) for p in list_batches(paths.UNLABELED_DIR)], ignore_index=True)
+    tables = [read_table(str(p)) for p in list_batches(paths.UNLABELED_DIR)] + [read_frame(paths.EXTRACTED)]
+    pool = pd.concat([t for t in tables if not t.empty], ignore_index=True)
     queue = annotation_queue(
-        load_model(paths.MODEL),
+        load_model(paths.MODEL, expected_labels=params.clean.labels),
         pool,
         read_frame(paths.STATEMENTS),
         params.queue.size,
         params.queue.near_duplicate_threshold,
     )
-    write_csv(queue, paths.QUEUE)
+    write_csv(queue, paths.QUEUE, for_people=True)
     write_json(label_studio_tasks(queue), paths.QUEUE_LABEL_STUDIO)
     print(f"queue: {len(queue)} of {len(pool)} unlabelled statements → {paths.QUEUE}")

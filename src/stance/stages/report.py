@@ -20,7 +20,7 @@ from stance import paths
 from stance.comparison import compare_predictions, summary_line, warnings
 from stance.config import Params
 from stance.errors import StanceError
-from stance.io import read_frame, read_json, write_text
+from stance.io import read_frame, read_json, write_csv, write_text
 from stance.markdown import agreement_table, kappa_table, markdown_table
 
 
@@ -116,6 +116,8 @@ class ReportInputs:
     queue: pd.DataFrame
     behaviour: dict
     comparison: dict | None = None
+    timeline: pd.DataFrame | None = None
+    target_domain: str | None = None
     figures: dict[str, Path] = field(default_factory=dict)
 
 
@@ -218,7 +220,22 @@ def build_sections(r: ReportInputs) -> list[Section]:
                 else r.queue,
             ],
         ),
+        *([Section("Stance over time", _timeline_blocks(r.timeline, fig))] if r.timeline is not None else []),
         Section("Label history (every batch)", _history_blocks(r.label_changes)),
+    ]
+
+
+def _timeline_blocks(table: pd.DataFrame, fig: dict) -> list:
+    sparse = int((~table["enough"].astype(str).isin(["True", "true"])).sum())
+    return [
+        "Share of threats and of warnings among the labelled statements per speaker and period, with bootstrap 95% "
+        f"CIs (reports/timeline.csv). {sparse} of {len(table)} speaker-period cells have too few statements: they are "
+        "drawn as hollow markers, not joined, and should not be read as facts.",
+        *(
+            [Figure(fig["timeline"], "threat share over time (six most frequent speakers)")]
+            if "timeline" in fig
+            else []
+        ),
     ]
 
 
@@ -226,7 +243,20 @@ def _summary_blocks(r: ReportInputs) -> list:
     test = r.metrics["test"]
     labels = [key.removeprefix("f1_") for key in test if key.startswith("f1_")]
     tone = r.tone_metrics["test"]
+    by_domain = r.metrics.get("test_by_domain", {})
+    target = by_domain.get(r.target_domain) if r.target_domain else None
+    lead = (
+        [
+            f"Target domain {r.target_domain!r}: test macro-F1 {target['macro_f1']:.3f} (95% CI "
+            f"{target['macro_f1_ci_low']:.3f}–{target['macro_f1_ci_high']:.3f}) on {target['n']} statements."
+        ]
+        if target
+        else []
+    )
+    if r.target_domain and not target:
+        lead = [f"Target domain {r.target_domain!r}: fewer than 20 test statements, so no figure of its own."]
     blocks = [
+        *lead,
         f"Stance: test macro-F1 {test['macro_f1']:.3f} (95% bootstrap CI {test['macro_f1_ci_low']:.3f}–"
         f"{test['macro_f1_ci_high']:.3f}) on {test['n']} held-out statements; accuracy {test['accuracy']:.3f}, "
         f"Cohen's κ against gold {test['kappa']}. Tone: macro-F1 {tone['macro_f1']:.3f} "
@@ -237,6 +267,20 @@ def _summary_blocks(r: ReportInputs) -> list:
         ),
         pd.DataFrame([{"class": label, "F1": test[f"f1_{label}"]} for label in labels]),
     ]
+    if by_domain:
+        blocks.append(
+            pd.DataFrame(
+                [
+                    {
+                        "domain": d,
+                        "n": m["n"],
+                        "macro-F1": m["macro_f1"],
+                        "95% CI": f"{m['macro_f1_ci_low']}–{m['macro_f1_ci_high']}",
+                    }
+                    for d, m in by_domain.items()
+                ]
+            )
+        )
     return [*blocks, _comparison_text(r.comparison)]
 
 
@@ -377,6 +421,23 @@ def previous_comparison(params: Params, current: pd.DataFrame, split: dict) -> d
     return {**revision, **result}
 
 
+def write_timeline(statements: pd.DataFrame, params: Params) -> pd.DataFrame | None:
+    """Stance over time of the labelled statements (speaker_state, date) → reports/timeline.csv and its figure."""
+    from stance.plots import save_figure
+    from stance.timeline import stance_over_time, timeline_figure
+
+    if not {"speaker_state", "date"} <= set(statements) or not statements["date"].ne("").any():
+        return None
+    rows = statements.rename(columns={"speaker_state": "speaker"})
+    settings = params.timeline
+    table, _ = stance_over_time(
+        rows, "label", period=settings.period, min_count=settings.min_count, resamples=settings.resamples
+    )
+    write_csv(table, paths.TIMELINE)
+    save_figure(timeline_figure(table), paths.TIMELINE_FIGURE)
+    return table
+
+
 def run(params: Params, args=None) -> None:
     """Every report input → reports/report.md and reports/report.html."""
     stance, tone = paths.task_outputs("stance"), paths.task_outputs("tone")
@@ -385,10 +446,14 @@ def run(params: Params, args=None) -> None:
         for name in ("confusion", "precision_recall", "calibration", "learning_curve", "top_features")
     }
     figures |= {"selection": paths.SELECTION_FIGURE, "ablation": paths.ABLATION_FIGURE}
+    statements = read_frame(paths.STATEMENTS)
+    timeline = write_timeline(statements, params)
+    if timeline is not None:
+        figures["timeline"] = paths.TIMELINE_FIGURE
     figures["tone_confusion"] = tone.figure("confusion")
     split = read_json(paths.SPLIT_SUMMARY)
     inputs = ReportInputs(
-        statements=read_frame(paths.STATEMENTS),
+        statements=statements,
         ledger=read_json(paths.CLEAN_LEDGER),
         split=split,
         agreement=read_json(paths.AGREEMENT),
@@ -407,6 +472,8 @@ def run(params: Params, args=None) -> None:
         queue=read_frame(paths.QUEUE),
         behaviour=read_json(paths.BEHAVIOUR),
         comparison=previous_comparison(params, read_frame(paths.PREDICTIONS), split),
+        timeline=timeline,
+        target_domain=params.train.target_domain,
         figures={k: v.relative_to(paths.REPORTS) for k, v in figures.items() if v.is_file()},
     )
     sections = build_sections(inputs)

@@ -13,14 +13,15 @@ from stance.card import card_path, model_card
 from stance.config import Params, TrainParams
 from stance.corpus import check_class_sizes
 from stance.io import read_frame, read_json, write_json
-from stance.models import chosen_recipe, describe_recipe, fit_recipe
+from stance.models import chosen_recipe, describe_recipe, fit_recipe, sample_weights
 from stance.tasks import task_labels, task_recipe, task_rows
 
 
 def train_model(train: pd.DataFrame, recipe: TrainParams):
     """Fit the pipeline that the recipe describes on the statements' text and label."""
     check_class_sizes(train["label"], minimum=3 if recipe.classifier == "linear_svc" else 1, purpose="train")
-    return fit_recipe(recipe, train["text"].tolist(), train["label"].to_numpy())
+    weights = sample_weights(train.get("domain"), recipe)
+    return fit_recipe(recipe, train["text"].tolist(), train["label"].to_numpy(), sample_weight=weights)
 
 
 def train_streaming(recipe: TrainParams, task: str, labels: list[str]):
