@@ -77,3 +77,46 @@ def test_the_closure_follows_imports_inside_functions():
     files = {p.relative_to(PACKAGE).as_posix() for p in closure("stance.stages.train")}
     assert {"stages/train.py", "models.py", "persist.py", "streaming.py", "config.py", "errors.py"} <= files
     assert "lexicons/cues.yaml" in files  # through features.py
+
+
+def test_every_param_a_stage_declares_is_in_params_yaml():
+    """DVC refuses to run a stage whose declared param key is missing from params.yaml."""
+    params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    missing = []
+    for name, stage in stages.items():
+        for key in stage.get("do", stage).get("params", []):
+            node = params
+            for part in key.split("."):
+                if not isinstance(node, dict) or part not in node:
+                    missing.append(f"{name}: {key}")
+                    break
+                node = node[part]
+    assert not missing, missing
+
+
+def test_params_yaml_spells_out_every_setting():
+    """Every key the settings schema knows is written in params.yaml, so a user sees every knob."""
+    from stance.config import Params
+
+    def keys(model, prefix=""):
+        for field, info in model.model_fields.items():
+            annotation = info.annotation
+            if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
+                yield from keys(annotation, f"{prefix}{field}.")
+            else:
+                yield f"{prefix}{field}"
+
+    params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+
+    def present(key):
+        node = params
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return False
+            node = node[part]
+        return True
+
+    implied = {"train.streaming.seed"}  # the train stage passes train.seed
+    absent = [key for key in keys(Params) if not present(key) and key not in implied]
+    assert not absent, f"params.yaml lacks {absent}"
