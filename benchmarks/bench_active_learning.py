@@ -28,7 +28,7 @@ from stance.active_learning import STRATEGIES, learning_curves, simulate, summar
 from stance.config import load_params
 from stance.io import read_frame, read_json
 from stance.models import chosen_recipe
-from stance.stages.simulate import SimulateParams, simulation_recipe
+from stance.stages.simulate import simulation_recipe
 
 
 def children_cpu() -> float:
@@ -56,9 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     params = load_params()
-    settings = getattr(params, "simulate", None) or SimulateParams()
+    settings = params.simulate
     recipes = {
-        "cheap": simulation_recipe(params.train, settings),
+        "cheap": simulation_recipe(settings),
         "shipped": chosen_recipe(params.train, read_json(paths.SELECTION)),
     }
     train, test = read_frame(paths.TRAIN), read_frame(paths.TEST)

@@ -135,7 +135,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         return child_main(args.child, json.loads(args.config))
 
-
     from stance.streaming import StreamingParams
 
     skip = set(filter(None, args.skip.split(",")))

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+from stance import paths
 from stance.active_learning import (
     STRATEGIES,
     curves_figure,
@@ -24,7 +25,7 @@ from stance.active_learning import (
     view_disagreement,
     view_probabilities,
 )
-from stance.config import TrainParams
+from stance.config import SimulateParams, Strategy, TrainParams
 from stance.errors import StanceError
 from stance.models import fit_recipe
 from stance.stages import simulate as stage
@@ -57,7 +58,7 @@ PROBABILITIES = {"a": [0.5, 0.5, 0.0], "b": [0.4, 0.3, 0.3], "c": [0.9, 0.05, 0.
 
 
 def test_strategy_names_agree_with_the_params_type():
-    assert set(get_args(stage.Strategy)) == set(STRATEGIES)
+    assert set(get_args(Strategy)) == set(STRATEGIES)
 
 
 def test_margin_picks_the_smallest_gap_between_the_top_two():
@@ -245,12 +246,12 @@ def test_the_figure_draws_one_band_per_strategy():
 
 def test_params_refuse_a_bad_recipe_and_a_plan_without_random():
     with pytest.raises(ValidationError, match="unknown train key"):
-        stage.SimulateParams(recipe={"clasifier": "logreg"})
+        SimulateParams(recipe={"clasifier": "logreg"})
     with pytest.raises(ValidationError, match="classifier"):
-        stage.SimulateParams(recipe={"classifier": "forest"})
+        SimulateParams(recipe={"classifier": "forest"})
     with pytest.raises(ValidationError, match="must include random"):
-        stage.SimulateParams(strategies=("margin", "entropy"))
-    assert stage.simulation_recipe(TrainParams(), stage.SimulateParams()).combine == "vote"
+        SimulateParams(strategies=("margin", "entropy"))
+    assert stage.simulation_recipe(SimulateParams()).combine == "vote"
 
 
 def test_the_stage_writes_table_runs_summary_and_figure(tmp_path, monkeypatch):
@@ -259,10 +260,10 @@ def test_the_stage_writes_table_runs_summary_and_figure(tmp_path, monkeypatch):
     split.mkdir(parents=True)
     small_corpus().to_csv(split / "train.csv", index=False)
     small_corpus().to_csv(split / "test.csv", index=False)
-    settings = stage.SimulateParams(strategies=("random", "margin"), seeds=(0,), n_jobs=1, recipe={"min_df": 1}, **PLAN)
+    settings = SimulateParams(strategies=("random", "margin"), seeds=(0,), n_jobs=1, recipe={"min_df": 1}, **PLAN)
     stage.run(SimpleNamespace(train=RECIPE, simulate=settings))
-    summary = json.loads(stage.ACTIVE_LEARNING_SUMMARY.read_text(encoding="utf-8"))
+    summary = json.loads(paths.ACTIVE_LEARNING_SUMMARY.read_text(encoding="utf-8"))
     assert set(summary["strategies"]) == {"random", "margin"} and summary["settings"]["rounds"] == 3
-    assert len(pd.read_csv(stage.ACTIVE_LEARNING)) == 2 * (PLAN["rounds"] + 1)
-    assert len(pd.read_csv(stage.ACTIVE_LEARNING_RUNS)) == 2 * (PLAN["rounds"] + 1)
-    assert stage.ACTIVE_LEARNING_FIGURE.read_bytes()[:4] == b"\x89PNG"
+    assert len(pd.read_csv(paths.ACTIVE_LEARNING)) == 2 * (PLAN["rounds"] + 1)
+    assert len(pd.read_csv(paths.ACTIVE_LEARNING_RUNS)) == 2 * (PLAN["rounds"] + 1)
+    assert paths.ACTIVE_LEARNING_FIGURE.read_bytes()[:4] == b"\x89PNG"

@@ -23,7 +23,7 @@ def test_misspelt_key_is_named_with_a_suggestion(tmp_path):
 
 
 def test_unknown_section_lists_allowed_sections(tmp_path):
-    allowed = "allowed: clean, evaluate, queue, select, split, timeline, train"
+    allowed = "allowed: clean, evaluate, queue, select, simulate, split, timeline, train"
     with pytest.raises(StanceError, match=f"unknown key .trian.*{allowed}"):
         load_params(write(tmp_path, "trian:\n  C: 1\n"))
 

@@ -30,6 +30,7 @@ STAGES = {
     "ablation": "macro-F1 with each cue family removed",
     "suspects": "training labels the model finds unlikely",
     "queue": "unlabelled statements to annotate next",
+    "simulate": "replay annotation rounds: which queue strategy learns most per label",
     "behaviour": "CheckList behavioural tests of the model",
     "previous": "the last committed test predictions, for the report's comparison",
     "report": "write reports/report.md and reports/report.html",

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from stance.cue_families import FAMILIES
 from stance.errors import StanceError
@@ -215,13 +215,68 @@ class EvaluateParams(Section):
     refit_limit: int = Field(default=100_000, ge=1)
 
 
+# How a pool is ranked for annotation (stance.active_learning.rank_pool; its STRATEGIES lists the same names).
+Strategy = Literal["random", "margin", "entropy", "disagreement", "diverse-margin"]
+
+
 class QueueParams(Section):
-    """Active learning: which unlabelled statements to annotate next, and which labels to re-check."""
+    """Active learning: which unlabelled statements to annotate next, and which labels to re-check.
+
+    strategy: how the pool is ranked; the `simulate` stage measures each on replayed rounds
+        (reports/active_learning.json names the winner).
+    """
 
     size: int = Field(default=50, ge=1)
     near_duplicate_threshold: float = Field(default=0.8, gt=0.0, le=1.0)
     suspect_folds: int = Field(default=5, ge=2)
     seed: Seed = 42
+    strategy: Strategy = "diverse-margin"
+
+
+class SimulateParams(Section):
+    """Active learning replayed on the labelled training split, scored on the test split after every round.
+
+    strategies: the rankings compared; random is the baseline the others must beat.
+    seeds: one stratified seed set per seed, shared by every strategy (the interval is over seeds).
+    seed_size, round_size, rounds: labels at the start, added per round, and rounds after the seed set.
+    recipe: overrides of train.* for the refits (a cheaper recipe than the shipped one, for speed).
+    target_share: the share of random's final label count at which a strategy must reach random's
+        final macro-F1 to meet the target.
+    n_jobs: parallel (strategy, seed) runs.
+    """
+
+    strategies: tuple[Strategy, ...] = ("random", "margin", "entropy", "disagreement", "diverse-margin")
+    seeds: tuple[Seed, ...] = (0, 1, 2)
+    seed_size: int = Field(default=100, ge=3)
+    round_size: int = Field(default=50, ge=1)
+    rounds: int = Field(default=10, ge=1)
+    recipe: dict[str, Any] = Field(
+        default_factory=lambda: {"features": ["word", "cues"], "combine": "vote", "classifier": "logreg"}
+    )
+    target_share: Annotated[float, Field(gt=0.0, le=1.0)] = 0.6
+    n_jobs: int = Field(default=2, ge=1)
+
+    @field_validator("strategies")
+    @classmethod
+    def _random_included(cls, strategies: tuple[str, ...]) -> tuple[str, ...]:
+        if "random" not in strategies:
+            raise ValueError("strategies must include random: the others are measured against it")
+        if len(set(strategies)) != len(strategies):
+            raise ValueError("strategies lists a strategy more than once")
+        return strategies
+
+    @field_validator("recipe")
+    @classmethod
+    def _recipe_names_train_keys(cls, recipe: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(recipe) - set(TrainParams.model_fields))
+        if unknown:
+            raise ValueError(f"unknown train key(s) {unknown}; allowed: {', '.join(TrainParams.model_fields)}")
+        try:
+            TrainParams.model_validate(recipe)
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            raise ValueError(f"{'.'.join(map(str, problem['loc']))}: {problem['msg']}") from None
+        return recipe
 
 
 class TimelineParams(Section):
@@ -239,6 +294,7 @@ class Params(Section):
     select: SelectParams = SelectParams()
     evaluate: EvaluateParams = EvaluateParams()
     queue: QueueParams = QueueParams()
+    simulate: SimulateParams = SimulateParams()
     timeline: TimelineParams = TimelineParams()
 
     @model_validator(mode="after")

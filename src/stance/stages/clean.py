@@ -305,10 +305,7 @@ def _canonical(value: str, allowed: tuple[str, ...], synonyms: dict[str, str]) -
 
 def _strings(column: pd.Series) -> list[str]:
     """A column's cells as text, as _cell reads them (a missing value is "")."""
-    values = column.tolist()
-    if all(type(value) is str for value in values):  # as the readers give them: no copy needed
-        return values
-    return [value if type(value) is str else _text_of(value) for value in values]
+    return [value if type(value) is str else _text_of(value) for value in column.tolist()]
 
 
 def _picked(cells: dict[str, list[str]], column: str, rows: tuple[int, ...], clean) -> list[str]:
@@ -518,7 +515,7 @@ def _statements(
         "label": labels,
         "tone": _take(votes.tone, founders),
         "n_votes": np.ones(len(order), dtype=np.int64),
-        "votes": _take([one_vote[label] for label in labels], slice(None)),
+        "votes": np.asarray([one_vote[label] for label in labels], dtype=object),
         **{key: _take(values, founders) for key, values in votes.meta.items()},
         "first_batch": batch_names,
         "label_batch": batch_names.copy(),
@@ -533,7 +530,7 @@ def _statements(
 
 
 def _take(values: list, at) -> np.ndarray:
-    """values[at] for a list (at: positions, or a slice), as an array of objects."""
+    """values[at] for a list and an array of positions, as an array of objects."""
     return np.asarray(values, dtype=object)[at]
 
 
@@ -579,29 +576,25 @@ def _ballots(
     """Every vote in statement order, each statement's in arrival order; `standing` marks the
     votes that count (each annotator's latest, or all of a conflict: neither replaced the other)."""
     order = groups.order
-    names = np.array([b.name for b in batches] or [""], dtype=object)
     standing = np.ones(len(order), dtype=bool)
     for group, verdict in verdicts.items():
         standing[groups.start[group] : groups.start[group] + groups.size[group]] = verdict.standing
     columns = {
-        "statement_id": np.asarray(ids, dtype=object)[groups.code[order]],
-        "annotator": np.asarray(votes.voter, dtype=object)[order],
-        "label": np.asarray(votes.label, dtype=object)[order],
-        "tone": np.asarray(votes.tone, dtype=object)[order],
-        "file": names[np.asarray(votes.batch, dtype=np.intp)[order]],
+        "statement_id": _take(ids, groups.code[order]),
+        "annotator": _take(votes.voter, order),
+        "label": _take(votes.label, order),
+        "tone": _take(votes.tone, order),
+        "file": _take([b.name for b in batches], np.asarray(votes.batch, dtype=np.intp)[order]),
         "line": np.asarray(votes.line, dtype=np.int64)[order],
         "standing": standing,
     }
     return _table(columns, VOTE_COLUMNS)
 
 
-def _table(columns: dict, names: list[str], sort: str | None = None) -> pd.DataFrame:
+def _table(columns: dict, names: list[str]) -> pd.DataFrame:
     """A table from its columns, typed as pandas types the same table built from its rows
-    (which is how _frame builds the small tables)."""
-    frame = pd.DataFrame({name: columns[name] for name in names} if len(columns[names[0]]) else [], columns=names)
-    if sort and not frame.empty:
-        frame = frame.sort_values(sort, kind="stable", ignore_index=True)
-    return frame
+    (which is how _frame builds the small tables): an empty one has untyped columns."""
+    return pd.DataFrame({name: columns[name] for name in names} if len(columns[names[0]]) else [], columns=names)
 
 
 def _frame(records: list[dict], columns: list[str], sort: str | None) -> pd.DataFrame:

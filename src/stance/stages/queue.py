@@ -1,8 +1,8 @@
 """queue: unlabelled statements → the most informative ones to annotate next (active learning).
 
-Margin sampling (smallest gap between the two most probable classes), taken in turn from
-each predicted class so the round is not all one kind, skipping near-duplicates of
-labelled statements and of statements already queued.
+The pool is ranked by queue.strategy (stance.active_learning.rank_pool, the same ranking the
+`simulate` stage measures on replayed rounds), skipping near-duplicates of labelled statements
+and of statements already queued.
 """
 
 from __future__ import annotations
@@ -10,33 +10,30 @@ from __future__ import annotations
 import pandas as pd
 
 from stance import paths
+from stance.active_learning import margins, rank_pool
 from stance.config import Params
 from stance.io import list_batches, read_frame, read_table, write_csv, write_json
 from stance.prediction import predict_frame
 from stance.similarity import near_duplicates
+from stance.text import normalise
 
 
-def annotation_queue(model, pool: pd.DataFrame, labelled: pd.DataFrame, size: int, threshold: float) -> pd.DataFrame:
-    """The `size` statements of `pool` to label next, most informative first within each class."""
+def annotation_queue(
+    model, pool: pd.DataFrame, labelled: pd.DataFrame, size: int, threshold: float, strategy: str, seed: int
+) -> pd.DataFrame:
+    """The `size` statements of `pool` to label next, in the order `strategy` ranks them."""
     scored = predict_frame(model, pool, source="unlabelled pool")
-    probabilities = scored[[f"p_{c}" for c in model.classes_]].to_numpy()
-    top_two = -pd.DataFrame(probabilities).apply(lambda row: sorted(-row)[:2], axis=1, result_type="expand")
-    scored["margin"] = (top_two[0] - top_two[1]).round(6).to_numpy()
-    scored = scored[~near_duplicates(scored["text"], labelled["text"], threshold)]
-    by_class = {
-        label: part.sort_values(["margin", "text"], kind="stable") for label, part in scored.groupby("predicted_label")
-    }
+    scored["margin"] = margins(scored[[f"p_{c}" for c in model.classes_]].to_numpy()).round(6)
+    candidates = scored[~near_duplicates(scored["text"], labelled["text"], threshold)].reset_index(drop=True)
     chosen, taken = [], []
-    while len(chosen) < size and any(len(part) for part in by_class.values()):
-        for label in sorted(by_class):
-            part = by_class[label]
-            while len(part) and len(chosen) < size:
-                row, part = part.iloc[0], part.iloc[1:]
-                if not taken or not near_duplicates(pd.Series([row["text"]]), pd.Series(taken), threshold)[0]:
-                    chosen.append(row)
-                    taken.append(row["text"])
-                    break
-            by_class[label] = part
+    while len(chosen) < size and len(candidates):
+        # a pick that near-duplicates an earlier one is dropped, and the rest ranked again for the places left
+        ranked = rank_pool(model, [normalise(t) for t in candidates["text"]], strategy, size - len(chosen), seed)
+        for _, row in candidates.iloc[ranked].iterrows():
+            if not taken or not near_duplicates(pd.Series([row["text"]]), pd.Series(taken), threshold)[0]:
+                chosen.append(row)
+                taken.append(row["text"])
+        candidates = candidates.drop(index=ranked).reset_index(drop=True)
     queue = pd.DataFrame(chosen).reset_index(drop=True)
     queue.insert(0, "queue_rank", range(1, len(queue) + 1))
     return queue
@@ -79,7 +76,9 @@ def run(params: Params, args=None) -> None:
         read_frame(paths.STATEMENTS),
         params.queue.size,
         params.queue.near_duplicate_threshold,
+        params.queue.strategy,
+        params.queue.seed,
     )
     write_csv(queue, paths.QUEUE, for_people=True)
     write_json(label_studio_tasks(queue), paths.QUEUE_LABEL_STUDIO)
-    print(f"queue: {len(queue)} of {len(pool)} unlabelled statements → {paths.QUEUE}")
+    print(f"queue: {len(queue)} of {len(pool)} unlabelled statements ({params.queue.strategy}) → {paths.QUEUE}")
