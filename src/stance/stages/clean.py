@@ -26,7 +26,7 @@ from stance import paths
 from stance.config import CleanParams, Params
 from stance.errors import StanceError, located
 from stance.io import REJECT_REASON, Batch, list_batches, read_batch, read_frame, write_csv, write_json
-from stance.text import key_id, match_key, normalise
+from stance.text import key_id, normal_key, normalise
 
 REQUIRED = ("text", "label")
 METADATA = ("source_id", "speaker_state", "speaker_role", "topic", "date", "duplicate_of", "domain")
@@ -85,23 +85,23 @@ class _Votes:
     annotator: list[str] = field(default_factory=list)
     meta: dict[str, list[str]] = field(default_factory=lambda: {key: [] for key in METADATA})
 
-    def add(self, number: int, name: str, cells: dict[str, list[str]], accepted: list[tuple]) -> None:
-        """Append a batch's accepted rows: (row, text, key, label, tone, given_id, line) each."""
-        if not accepted:
-            return
-        rows, texts, keys, labels, tones, given_ids, lines = zip(*accepted, strict=True)
-        for column, values in [(self.text, texts), (self.key, keys), (self.label, labels), (self.tone, tones)]:
-            column.extend(values)
-        self.given_id.extend(given_ids)
-        self.line.extend(lines)
-        self.batch.extend([number] * len(rows))
-        self.original.extend([cells["text"][row] for row in rows])
-        annotators = _picked(cells, "annotator", rows, str.strip)
+    def add(
+        self, number: int, file: str, cells: dict[str, list[str]], made: dict[str, list], rejected: list[int]
+    ) -> None:
+        """Append a batch's rows but the rejected: `cells` as read, `made` what clean made of each
+        row (text, key, label, tone, given_id, line: the names of fields here)."""
+        keep = _kept(len(made["text"]), rejected)
+        for column, values in made.items():
+            getattr(self, column).extend(_pick(values, keep))
+        self.original.extend(_pick(cells["text"], keep))
+        blank = [""] * (len(made["text"]) - len(rejected))  # for a column the batch does not have
+        self.batch.extend([number] * len(blank))
+        annotators = [value.strip() for value in _pick(cells["annotator"], keep)] if "annotator" in cells else blank
         self.annotator.extend(annotators)
-        unnamed = f"batch:{name}"  # one string for the batch, not one per row
+        unnamed = f"batch:{file}"  # one string for the batch, not one per row
         self.voter.extend([annotator or unnamed for annotator in annotators])
         for key, values in self.meta.items():
-            values.extend(_picked(cells, key, rows, lambda value: value if value.strip() else ""))
+            values.extend([v if v.strip() else "" for v in _pick(cells[key], keep)] if key in cells else blank)
 
     def vote(self, i: int, batches: list[Batch]) -> Vote:
         number = self.batch[i]
@@ -142,7 +142,7 @@ class _Groups:
     order: np.ndarray  # the votes statement by statement, each statement's in arrival order
     start: np.ndarray  # where each statement's votes begin in `order`
     size: np.ndarray  # how many votes each statement has
-    first: list[int]  # the vote that founded each statement
+    first: np.ndarray  # the vote that founded each statement
 
     @classmethod
     def of(cls, keys: list[str]) -> _Groups:
@@ -150,7 +150,7 @@ class _Groups:
         code = pd.factorize(np.asarray(keys, dtype=object))[0] if keys else np.zeros(0, dtype=np.intp)
         size = np.bincount(code)
         order, start = np.argsort(code, kind="stable"), np.cumsum(size) - size
-        return cls(code, order, start, size, order[start].tolist())
+        return cls(code, order, start, size, order[start])
 
     def members(self, group: int) -> list[int]:
         return self.order[self.start[group] : self.start[group] + self.size[group]].tolist()
@@ -232,26 +232,34 @@ def _read_rows(number: int, batch: Batch, params: CleanParams, votes: _Votes, re
     cells = {column: _strings(table[column]) for column in table.columns if column in _READ}
     blank = [""] * len(table)
     lines, raw_texts = table["line"].tolist(), table["text"].tolist()
+    made = {"text": [], "key": [], "label": [], "tone": [], "given_id": [], "line": [int(line) for line in lines]}
+    rejected = []
     check = _RowCheck(params)
     rows = zip(
         *(cells.get(REJECT_REASON, blank), cells["text"], cells["label"], cells.get("tone", blank)),
-        *(cells.get("statement_id", blank), lines),
+        *(cells.get("statement_id", blank), made["line"]),
         strict=True,
     )
-    accepted = []
     for row, (unreadable, original, label_raw, tone_raw, id_raw, line) in enumerate(rows):
         # a reason from the reader comes first: it could not make a vote of the row (a task nobody annotated)
         reason, text, label, tone = (unreadable, "", "", "") if unreadable else check(original, label_raw, tone_raw)
+        key = given_id = ""
         if reason is None:
-            key, given_id = match_key(text), _given_id(id_raw) if id_raw else ""
-            reason = _claim_id(given_id, key, batch.name, int(line), owners) if given_id else None
+            key, given_id = normal_key(text), _given_id(id_raw) if id_raw else ""
+            reason = _claim_id(given_id, key, batch.name, line, owners) if given_id else None
+        # one list per field, a value for every row: a batch without rejects is then taken as it is
+        made["text"].append(text)
+        made["key"].append(key)
+        made["label"].append(label)
+        made["tone"].append(tone)
+        made["given_id"].append(given_id)
         if reason is None:
-            accepted.append((row, text, key, label, tone, given_id, int(line)))
-        elif params.on_error == "fail":
-            raise located(batch.name, line, reason)
-        else:
-            rejects.add(batch.name, line, reason, raw_texts[row])
-    votes.add(number, batch.name, cells, accepted)
+            continue
+        if params.on_error == "fail":
+            raise located(batch.name, lines[row], reason)
+        rejected.append(row)
+        rejects.add(batch.name, lines[row], reason, raw_texts[row])
+    votes.add(number, batch.name, cells, made, rejected)
 
 
 class _RowCheck:
@@ -260,8 +268,8 @@ class _RowCheck:
 
     def __init__(self, params: CleanParams) -> None:
         self.params = params
-        self.labels: dict[str, tuple[str | None, str | None]] = {}
-        self.tones: dict[str, tuple[str | None, str | None]] = {}
+        self.labels: dict[str, tuple[str, str | None]] = {}  # cell → _choice of it
+        self.tones: dict[str, tuple[str, str | None]] = {}
 
     def __call__(self, original: str, label_raw: str, tone_raw: str) -> tuple[str | None, str, str, str]:
         """(reject reason or None, normalised text, label, tone) of one row."""
@@ -304,16 +312,22 @@ def _canonical(value: str, allowed: tuple[str, ...], synonyms: dict[str, str]) -
 
 
 def _strings(column: pd.Series) -> list[str]:
-    """A column's cells as text, as _cell reads them (a missing value is "")."""
+    """A column's cells as text (_text_of each)."""
     return [value if type(value) is str else _text_of(value) for value in column.tolist()]
 
 
-def _picked(cells: dict[str, list[str]], column: str, rows: tuple[int, ...], clean) -> list[str]:
-    """clean(cell) of the column for each of the rows, "" for each when the batch has no such column."""
-    if column not in cells:
-        return [""] * len(rows)
-    values = cells[column]
-    return [clean(values[row]) for row in rows]
+def _kept(n: int, rejected: list[int]) -> list[int] | None:
+    """The rows of n not rejected (None: all of them)."""
+    if not rejected:
+        return None
+    kept = np.ones(n, dtype=bool)
+    kept[rejected] = False
+    return np.flatnonzero(kept).tolist()
+
+
+def _pick(values: list, rows: list[int] | None) -> list:
+    """values at the rows (rows None: all values)."""
+    return values if rows is None else [values[row] for row in rows]
 
 
 def _given_id(raw: str) -> str:
@@ -337,11 +351,8 @@ def _claim_id(given_id: str, key: str, file: str, line: int, owners: dict) -> st
     return None
 
 
-def _cell(row: dict, key: str) -> str:
-    return _text_of(row.get(key))
-
-
 def _text_of(value) -> str:
+    """A cell as text: None and NaN (a missing value) are ""."""
     return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
 
 
@@ -491,7 +502,7 @@ def _dispute_record(votes: list[Vote], standing: dict[str, list[Vote]], sid: str
 
 
 def _statement_ids(votes: _Votes, groups: _Groups, verdicts: dict[int, _Verdict]) -> list[str]:
-    ids = [votes.given_id[i] or key_id(votes.key[i]) for i in groups.first]
+    ids = [votes.given_id[i] or key_id(votes.key[i]) for i in groups.first.tolist()]
     for group, verdict in verdicts.items():
         ids[group] = verdict.statement_id
     return ids
@@ -504,7 +515,7 @@ def _statements(
     disputed = {group for group, verdict in verdicts.items() if verdict.label is None}
     # sorted() puts strings in the order sort_values(kind="stable") does, in a third of the time
     order = sorted((g for g in range(len(ids)) if g not in disputed), key=ids.__getitem__)
-    founders = np.asarray(groups.first, dtype=np.intp)[order]
+    founders = groups.first[order]
     batch_names = _take([b.name for b in batches], np.asarray(votes.batch, dtype=np.intp)[founders])
     labels = _take(votes.label, founders)
     one_vote = {label: f"{label} 1" for label in set(labels)}  # one string per label, not per statement
@@ -529,8 +540,10 @@ def _statements(
     return _table(columns, STATEMENT_COLUMNS)
 
 
-def _take(values: list, at) -> np.ndarray:
+def _take(values: list, at: np.ndarray) -> np.ndarray:
     """values[at] for a list and an array of positions, as an array of objects."""
+    if not any(values):  # a column no batch has (all ""): no need to gather a million ""
+        return np.full(len(at), "", dtype=object)
     return np.asarray(values, dtype=object)[at]
 
 
@@ -538,7 +551,7 @@ def _label_changes(
     votes: _Votes, groups: _Groups, verdicts: dict[int, _Verdict], ids: list[str], batches: list[Batch]
 ) -> pd.DataFrame:
     """label_changes.csv: a statement with one vote was added with its label; the others, as their history says."""
-    founders = np.asarray(groups.first, dtype=np.intp)
+    founders = groups.first
     founded = {
         "batch": _take([b.name for b in batches], np.asarray(votes.batch, dtype=np.intp)[founders]),
         "statement_id": ids,
@@ -641,31 +654,41 @@ def _reason_kind(reason: str) -> str:
 def run(params: Params, args=None) -> None:
     """data/raw/ → data/clean/{statements,rejects,votes}.csv, the ledger, disputes and label changes."""
     studio = (params.clean.label_studio.get("label", "label"), params.clean.label_studio.get("tone", "tone"))
-    # The batches are not kept past clean_batches: on a million rows their cells are most of
-    # the memory, and the tables hold only the cells they need.
+    # Neither the batches nor the result are held here: _write_tables lets go of each table
+    # before reading it back, and on a million rows that read needs as much memory again.
     result = clean_batches(
         [read_batch(path, params.clean.columns, studio) for path in list_batches(paths.RAW_DIR)], params.clean
     )
-    _write_table(result.statements, paths.STATEMENTS)
+    ledger = result.ledger
     # Rejects and disputes are read by people in spreadsheets (the report only counts disputes);
     # label_changes.csv stays raw: the report reads its ids and batch names back.
-    _write_table(result.rejects, paths.REJECTS, for_people=True)
-    _write_table(result.disputed, paths.DISPUTED, for_people=True)
-    _write_table(result.label_changes, paths.LABEL_CHANGES)
-    _write_table(result.votes, paths.VOTES)
-    write_json(result.ledger, paths.CLEAN_LEDGER)
-    total = result.ledger["total"]
+    tables = {
+        paths.STATEMENTS: (result.statements, False),
+        paths.REJECTS: (result.rejects, True),
+        paths.DISPUTED: (result.disputed, True),
+        paths.LABEL_CHANGES: (result.label_changes, False),
+        paths.VOTES: (result.votes, False),
+    }
+    del result
+    _write_tables(tables)
+    write_json(ledger, paths.CLEAN_LEDGER)
+    total = ledger["total"]
     print(
         f"clean: read {total['read']}, kept {total['kept']}, merged {total['merged']}, "
         f"rejected {total['rejected']} → {paths.STATEMENTS}"
     )
 
 
-def _write_table(frame: pd.DataFrame, path: Path, for_people: bool = False) -> None:
-    """Write a table, then read it back as the next stages will: a different row count means
-    the writer split or joined rows (a cell's line break written unquoted), which would pass
-    on as silently corrupt data."""
-    write_csv(frame, path, for_people=for_people)
-    rows = len(read_frame(path))
-    if rows != len(frame):
-        raise StanceError(f"{path}: {len(frame)} rows written but {rows} read back (a bug in the CSV writer)")
+def _write_tables(tables: dict[Path, tuple[pd.DataFrame, bool]]) -> None:
+    """Write each table (path: (frame, for_people)), taking it out of `tables`, then read it back
+    as the next stages will: a different row count means the writer split or joined rows (a
+    cell's line break written unquoted), which would pass on as silently corrupt data."""
+    while tables:
+        path = next(iter(tables))
+        frame, for_people = tables.pop(path)
+        written = len(frame)
+        write_csv(frame, path, for_people=for_people)
+        del frame  # its last reference: the read-back can reuse its memory
+        rows = len(read_frame(path))
+        if rows != written:
+            raise StanceError(f"{path}: {written} rows written but {rows} read back (a bug in the CSV writer)")
