@@ -1,4 +1,4 @@
-"""A target domain through the real `dvc repro`: one batch's style stands in for the users' real labels."""
+"""A target domain through the real `dvc repro`: one batch (the news-register round) stands in for the users' real labels."""
 
 import json
 
@@ -10,18 +10,18 @@ from tests.e2e.conftest import make_project, run
 def test_a_target_domain_is_weighted_selected_on_and_reported_first(tmp_path):
     repo = make_project(tmp_path / "domains")
     params = yaml.safe_load((repo / "params.yaml").read_text())
-    params["clean"]["domains"] = {"batch-008-*.csv": "news"}
-    params["train"]["target_domain"] = "news"
+    params["clean"]["domains"] = {"batch-008-*.csv": "real"}
+    params["train"]["target_domain"] = "real"
     params["train"]["target_weight"] = [1.0, 3.0]
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     run(repo, "dvc", "repro")
     metrics = json.loads((repo / "reports/metrics.json").read_text())
-    news = metrics["test_by_domain"]["news"]
-    assert news["n"] >= 20 and news["macro_f1_ci_low"] <= news["macro_f1"] <= news["macro_f1_ci_high"]
+    real = metrics["test_by_domain"]["real"]
+    assert real["n"] >= 20 and real["macro_f1_ci_low"] <= real["macro_f1"] <= real["macro_f1_ci_high"]
     assert "written" in metrics["test_by_domain"]
     selection = json.loads((repo / "reports/selection.json").read_text())
-    assert selection["scored_on"] == "domain news" and selection["overrides"]["target_weight"] in (1.0, 3.0)
+    assert selection["scored_on"] == "domain real" and selection["overrides"]["target_weight"] in (1.0, 3.0)
     summary = (repo / "reports/report.md").read_text().split("\n## ")[1]
-    assert summary.splitlines()[2].startswith("Target domain 'news': test macro-F1")
+    assert summary.splitlines()[2].startswith("Target domain 'real': test macro-F1")
     shown = run(repo, "dvc", "metrics", "show").stdout
-    assert "test_by_domain.news.macro_f1" in shown
+    assert "test_by_domain.real.macro_f1" in shown
