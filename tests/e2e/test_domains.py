@@ -1,4 +1,4 @@
-"""A target domain through the real `dvc repro`: one batch (the news-register round) stands in for the users' real labels."""
+"""A target domain through the real `dvc repro`: the news-register round stands in for the users' real labels."""
 
 import json
 
