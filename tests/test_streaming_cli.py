@@ -12,15 +12,21 @@ from tests.conftest import small_corpus
 PARAMS = Path(__file__).resolve().parents[1] / "params.yaml"
 
 
-def test_streaming_train_and_chunked_predict(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def streaming_project(folder: Path, evaluate: dict | None = None) -> None:
+    """params.yaml for a tiny streaming run in `folder` (selection off), and an empty data/split/."""
     params = yaml.safe_load(PARAMS.read_text())
     params["select"]["enabled"] = False
     params["train"]["mode"] = "streaming"
     params["train"]["streaming"] |= {"chunk_size": 7, "epochs": 3, "n_features": 1024, "n_jobs": 1}
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    params["evaluate"] |= evaluate or {}
+    (folder / "params.yaml").write_text(yaml.safe_dump(params))
+    (folder / "data/split").mkdir(parents=True)
+
+
+def test_streaming_train_and_chunked_predict(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    streaming_project(tmp_path)
     corpus = small_corpus()
-    (tmp_path / "data/split").mkdir(parents=True)
     corpus.to_csv(tmp_path / "data/split/train.csv", index=False)
     assert main(["select"]) == 0  # selection off: it records that train.* is trained as given
     assert main(["train"]) == 0
@@ -37,14 +43,8 @@ def test_streaming_train_and_chunked_predict(tmp_path, monkeypatch):
 def test_streaming_mode_refits_the_streaming_recipe(tmp_path, monkeypatch):
     """evaluate's learning curve and the ablation refit the saved model's own (streaming) recipe."""
     monkeypatch.chdir(tmp_path)
-    params = yaml.safe_load(PARAMS.read_text())
-    params["select"]["enabled"] = False
-    params["train"]["mode"] = "streaming"
-    params["train"]["streaming"] |= {"chunk_size": 7, "epochs": 3, "n_features": 1024, "n_jobs": 1}
-    params["evaluate"] |= {"learning_curve": [0.5, 1.0], "bootstrap": 100}
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    streaming_project(tmp_path, evaluate={"learning_curve": [0.5, 1.0], "bootstrap": 100})
     corpus = small_corpus()
-    (tmp_path / "data/split").mkdir(parents=True)
     corpus.iloc[:16].to_csv(tmp_path / "data/split/train.csv", index=False)
     corpus.iloc[16:].to_csv(tmp_path / "data/split/test.csv", index=False)
     for command in (["select"], ["train"], ["evaluate"], ["ablation"]):
