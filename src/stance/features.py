@@ -26,9 +26,9 @@ is only searched in statements holding one of its key words (see _Prefilter).
 from __future__ import annotations
 
 import bisect
-import contextlib
 import functools
 import re
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from re import _constants as _sre
@@ -205,33 +205,49 @@ class _Analyser:
         found = dict.fromkeys(FEATURES, 0.0)
         sentences = _sentences(lowered)
         if sentences:
-            present = self.prefilter.families(lowered)
-            consequences = sum(self._sentence(sentence, found, present) for sentence in sentences)
+            starts = self.prefilter.starts
+            consequences = sum(self._sentence(sentence, found, starts(sentence)) for sentence in sentences)
             found["consequence:any"] = min(consequences, 3) / 3.0
         return list(found.values())
 
-    def _search(self, family: str, sentence: str, present: frozenset[str]) -> bool:
-        """Whether the family's pattern matches the sentence (never, when its key words are absent)."""
-        return family in present and self.patterns[family].search(sentence) is not None
+    def _search(self, family: str, sentence: str, starts: dict[str, list[int]]) -> bool:
+        """Whether the family's pattern matches the sentence, tried only where it may start."""
+        pattern = self.patterns[family]
+        if family in self.prefilter.unfiltered:
+            return pattern.search(sentence) is not None
+        # match(sentence, pos) is the attempt search makes at pos: its lookbehind sees sentence[pos - 1].
+        return any(pattern.match(sentence, start) for start in starts.get(family, ()))
 
-    def _sentence(self, sentence: str, found: dict[str, float], present: frozenset[str]) -> int:
+    def _finditer(self, family: str, sentence: str, starts: dict[str, list[int]]) -> Iterator[re.Match]:
+        """pattern.finditer(sentence) of a family, tried only where it may start."""
+        pattern = self.patterns[family]
+        if family in self.prefilter.unfiltered:
+            yield from pattern.finditer(sentence)
+            return
+        end = 0  # finditer looks for the next match from the end of the last (none is empty)
+        for start in starts.get(family, ()):
+            if start >= end and (match := pattern.match(sentence, start)):
+                end = match.end()
+                yield match
+
+    def _sentence(self, sentence: str, found: dict[str, float], starts: dict[str, list[int]]) -> int:
         """Set the cues of one sentence in `found`; return its number of consequence phrases.
 
-        `present`: the families whose key words the statement has (the others cannot match).
+        `starts`: where in the sentence each family may start a match (see _Prefilter.starts).
         """
         p, search = self.patterns, self._search
-        idioms = [m.span() for m in p["threat_idiom"].finditer(sentence)] if "threat_idiom" in present else []
+        idioms = [m.span() for m in self._finditer("threat_idiom", sentence, starts)]
         masked = _mask(sentence, idioms)
-        denial = search("denial", sentence, present)
+        denial = search("denial", sentence, starts)
         if idioms:
             found["commitment:idiom"] = 1.0
         # A cue that only says "some sentence has X" needs no search once a sentence had it.
-        if not found["agent:first_person"] and search("speaker_first_person", sentence, present):
+        if not found["agent:first_person"] and search("speaker_first_person", sentence, starts):
             found["agent:first_person"] = 1.0
-        if not found["agent:reported_speech"] and search("attribution", sentence, present):
+        if not found["agent:reported_speech"] and search("attribution", sentence, starts):
             found["agent:reported_speech"] = 1.0
         committed = acting = bool(idioms) and not denial
-        events = self._commitments(sentence, idioms) if "commitment" in present else ()
+        events = self._commitments(sentence, idioms, starts)
         for event in events:
             if event.negated or denial:
                 if event.kind == "harm":
@@ -248,45 +264,50 @@ class _Analyser:
             if event.hedged:
                 found["hedge:hedged_harm"] = 1.0
             committed = committed or event.agent in ("speaker", "named", "passive")
-        if search("condition", sentence, present):
+        if search("condition", sentence, starts):
             found["condition:any"] = 1.0
             if committed:
                 found["condition:with_harm"] = 1.0
             elif acting:
                 found["condition:with_action"] = 1.0
-        consequences = len(p["consequence"].findall(masked)) if "consequence" in present else 0
+        if not idioms:
+            consequences = sum(1 for _ in self._finditer("consequence", sentence, starts))
+        elif "consequence" in starts or "consequence" in self.prefilter.unfiltered:
+            consequences = len(p["consequence"].findall(masked))
+        else:  # the tokens of the masked sentence are those of the sentence: none starts a match
+            consequences = 0
         # Unmasked, the count already tells whether the sentence has a consequence phrase.
-        consequence = search("consequence", sentence, present) if idioms else consequences > 0
-        danger = search("danger", sentence, present)
+        consequence = search("consequence", sentence, starts) if idioms else consequences > 0
+        danger = search("danger", sentence, starts)
         if (consequence or danger) and not found["consequence:modal"] and self._modal_consequence(masked):
             found["consequence:modal"] = 1.0
-        warning = search("warning_idiom", sentence, present)
+        warning = search("warning_idiom", sentence, starts)
         if warning:
             found["consequence:idiom"] = 1.0
         if danger:
             found["consequence:danger_words"] = 1.0
-        if search("urge", sentence, present):
+        if search("urge", sentence, starts):
             found["urging:any"] = 1.0
             if consequence or danger or warning:
                 found["urging:with_danger"] = 1.0
         if denial:
             found["negation:denial"] = 1.0
-        if not found["past:action"] and search("past_action", sentence, present):
+        if not found["past:action"] and search("past_action", sentence, starts):
             found["past:action"] = 1.0
-        if not found["hedge:any"] and search("hedge", sentence, present):
+        if not found["hedge:any"] and search("hedge", sentence, starts):
             found["hedge:any"] = 1.0
-        if not found["monitoring:any"] and search("monitoring", sentence, present):
+        if not found["monitoring:any"] and search("monitoring", sentence, starts):
             found["monitoring:any"] = 1.0
         if "?" in sentence:
             found["monitoring:question"] = 1.0
         return consequences
 
-    def _commitments(self, sentence: str, idioms: list[tuple[int, int]]):
+    def _commitments(self, sentence: str, idioms: list[tuple[int, int]], starts: dict[str, list[int]]):
         """Yield a Commitment per commitment marker followed by an act (harmful or other)."""
         p = self.patterns
         clauses = attributed = None
         idiom_starts, idiom_ends = [a for a, _ in idioms], [b for _, b in idioms]
-        for marker in p["commitment"].finditer(sentence):
+        for marker in self._finditer("commitment", sentence, starts):
             start, end = marker.span()
             if _COUNTERFACTUAL.match(sentence, end):
                 continue  # "would have suspended": a past that did not happen
@@ -476,41 +497,19 @@ def _prefix_reach(pattern: re.Pattern) -> tuple[bool, int | None]:
     return True, width if width <= _MAX_WIDTH else None
 
 
-# -- prefilter: words without which a lexicon pattern cannot match --------------------------------
+# -- prefilter: where a lexicon pattern can start a match ------------------------------------------
 #
-# Every family pattern used to be searched in every sentence, though most sentences hold none
-# of its phrases. From the parsed pattern, _requirements_of derives words such that every match
-# has a token (a run of [\w'] characters) equal to one of them, or beginning with one, and a
-# statement without any such token is not searched for the family. This only spares searches
-# that would find nothing, so it never changes a feature; a pattern the analysis does not follow
-# gets no words and is always searched. Which words are chosen (rare ones rather than "the")
-# only affects speed.
+# Searching a sentence for a family pattern tries a match at every character, though most
+# sentences hold none of its phrases and the pattern can only start at a few tokens. From the
+# parsed pattern, _requirements_of derives words such that the first token (a run of [\w']
+# characters) of every match is equal to one of them, or begins with one. One scan of a sentence
+# finds the tokens meeting them (see _Prefilter); a family is then matched only where one of its
+# tokens starts, and not at all in a sentence with none. This only spares attempts that would
+# find nothing, so it never changes a feature; a pattern the analysis does not follow gets no
+# words and is searched in full.
 
-
-def _word_set(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-_COMMON_WORDS = _word_set(
-    "a an the to of in on at by for with from and or but if as is are was were be been being it its this that "
-    "these those they them their there we our us you he she his her i my me not no nor will would could should "
-    "can may might must shall has have had do does did all any every some more most also only other such than "
-    "then so up out into over after before about against said says new one two last first own same very just "
-    "while where when what which who how now here"
-)
-# Frequent words of statements, yet rarer than the common ones: a lesser cost.
-_FREQUENT_WORDS = _word_set(
-    "take make made time back open line kind under year week well end need want like way long case next since "
-    "today part side state states country government ministry minister president military forces security "
-    "response measures support talks action"
-)
-_COMMON_PREFIXES = _word_set(
-    "the tha thi con pro com res rep dis pre sta min gov off sec def mil tim yea wee mon ser mar str tra par int "
-    "per eve eac ext cal wil wou cou sho mus bee bei hav abo aga aft bef als onl ove oth whi wha whe cont cons "
-    "comm repr resp stat mini gove offi secu defe mili prov prot inte part"
-)
 _WORD_LIMIT = 12  # characters of a word followed into a pattern
-_BUDGET = 4000  # steps of the analysis per candidate position
+_BUDGET = 4000  # steps of the analysis of a pattern
 
 
 class _Opaque(Exception):
@@ -518,7 +517,7 @@ class _Opaque(Exception):
 
 
 class _Prefilter:
-    """Which families a statement may match, from one scan of its tokens.
+    """Where in a sentence each family may start a match, from one scan of its tokens.
 
     A token is looked up by its first 8, 5, 4 and 3 characters (the whole token when shorter).
     A requirement (word, whole) is filed under its first 8 characters when whole or at least 8
@@ -540,10 +539,22 @@ class _Prefilter:
         self.finder = re.compile(r"(?<![\w'])(?=" + _prefix_trie(keys) + r")[\w']{1,8}") if keys else None
         self.known = _Known(self.tables, self._MEMORY)
 
+    def starts(self, text: str) -> dict[str, list[int]]:
+        """The offsets, in order, of the tokens of `text` where each filtered family may start a match.
+
+        A filtered family with no such token is left out: it cannot match `text`.
+        """
+        found: dict[str, list[int]] = {}
+        if self.finder:
+            known = self.known
+            for token in self.finder.finditer(text):
+                for family in known[token.group()]:
+                    found.setdefault(family, []).append(token.start())
+        return found
+
     def families(self, text: str) -> frozenset[str]:
         """The families `text` may match (all others cannot)."""
-        starts = self.finder.findall(text) if self.finder else ()
-        return self.unfiltered.union(*map(self.known.__getitem__, starts))
+        return self.unfiltered.union(self.starts(text))
 
 
 class _Known(dict):
@@ -574,7 +585,10 @@ def _prefix_trie(words: list[str]) -> str:
 
 
 def _requirements_of(pattern: re.Pattern) -> set[tuple[str, bool]] | None:
-    """(word, whole) pairs every match of a lexicon pattern meets one of (see above), or None."""
+    """(word, whole) pairs the first token of every match of a lexicon pattern meets one of, or None.
+
+    A token meets (word, True) when equal to `word`, (word, False) when it begins with `word`.
+    """
     source = pattern.pattern
     if pattern.flags & re.IGNORECASE or not (source.startswith(_LEFT) and source.endswith(_RIGHT)):
         return None
@@ -585,72 +599,15 @@ def _requirements_of(pattern: re.Pattern) -> set[tuple[str, bool]] | None:
     guarded = len(items) >= 2 and all(
         op is _sre.ASSERT_NOT and av[0] == direction for (op, av), direction in ((items[0], -1), (items[-1], 1))
     )
-    return _requirements(items[1:-1], [], True) if guarded else None
-
-
-def _requirements(items: list, rest: list, at_token: bool) -> set[tuple[str, bool]] | None:
-    """The cheapest set of (word, whole) of which every match of items + rest meets one.
-
-    A match meets (word, True) when it has a token equal to `word`, (word, False) when it has
-    a token beginning with `word`. `rest` follows `items` to the end of the pattern; `at_token`
-    says a token starts where `items` start. Candidates: each place a token starts (where any
-    way of getting there ends with a non-token character), and each alternation, one candidate
-    per alternative.
-    """
-    items = _inline(items)
-    best, token_starts = None, at_token
-    for j, (op, av) in enumerate(items):
-        candidates = []
-        if token_starts:
-            with contextlib.suppress(_Opaque, RecursionError):
-                found: set[tuple[str, bool]] = set()
-                _first_words([*items[j:], *rest], "", found, [_BUDGET])
-                if all(whole or len(word) >= 3 for word, whole in found):
-                    candidates.append(found)
-        if op is _sre.BRANCH:
-            union: set[tuple[str, bool]] | None = set()
-            for alternative in av[1]:
-                found = _requirements(list(alternative.data), [*items[j + 1 :], *rest], token_starts)
-                if found is None:
-                    union = None
-                    break
-                union |= found
-            if union is not None:
-                candidates.append(union)
-        for found in candidates:
-            if best is None or _cost(found) < _cost(best):
-                best = found
-        token_starts = _leaves_token_start(op, av, token_starts)
-    return best
-
-
-def _leaves_token_start(op, av, before: bool) -> bool:
-    """Whether a token starts after an item, whichever way it matches (`before`: one did before it)."""
-    if op is _sre.LITERAL:
-        return not _is_token_char(av)
-    if op in (_sre.ASSERT, _sre.ASSERT_NOT, _sre.AT):
-        return before
-    if op is _sre.IN:
-        chars = _literal_chars(av)
-        return chars is not None and not any(_is_token_char(ord(char)) for char in chars)
-    if op is _sre.SUBPATTERN and not av[1] and not av[2]:
-        return _sequence_leaves_token_start(av[3].data, before)
-    if op is _sre.BRANCH:
-        return all(_sequence_leaves_token_start(alternative.data, before) for alternative in av[1])
-    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT):
-        low, high, body = av
-        if high == 0:
-            return before
-        # A round after the first starts wherever the one before it ended: assume no token there.
-        rounds = _sequence_leaves_token_start(body.data, before if high == 1 else False)
-        return rounds and (before or low > 0)
-    return False
-
-
-def _sequence_leaves_token_start(items, before: bool) -> bool:
-    for op, av in items:
-        before = _leaves_token_start(op, av, before)
-    return before
+    if not guarded:
+        return None
+    found: set[tuple[str, bool]] = set()
+    try:
+        _first_words(items[1:-1], "", found, [_BUDGET])
+    except (_Opaque, RecursionError):
+        return None
+    # _Prefilter files a beginning under its first 3 characters at least: a shorter one cannot be.
+    return found if all(whole or len(word) >= 3 for word, whole in found) else None
 
 
 def _first_words(items: list, word: str, found: set[tuple[str, bool]], budget: list[int]) -> None:
@@ -702,17 +659,6 @@ def _first_words(items: list, word: str, found: set[tuple[str, bool]], budget: l
         raise _Opaque
 
 
-def _inline(items: list) -> list:
-    """Items with plain groups (no inline flags) opened in place."""
-    out = []
-    for op, av in items:
-        if op is _sre.SUBPATTERN and not av[1] and not av[2]:
-            out.extend(_inline(list(av[3].data)))
-        else:
-            out.append((op, av))
-    return out
-
-
 def _literal_chars(charset: list) -> list[str] | None:
     """The characters of a small set of literals and ranges, or None (classes, negation)."""
     chars = []
@@ -728,19 +674,6 @@ def _literal_chars(charset: list) -> list[str] | None:
 
 def _is_token_char(code: int) -> bool:
     return _TOKEN_CHAR.fullmatch(chr(code)) is not None
-
-
-def _cost(requirements: set[tuple[str, bool]]) -> int:
-    """How often a statement may meet one of the requirements: a guess from word shapes."""
-    total = 0
-    for word, whole in requirements:
-        if whole:
-            total += 100 if word in _COMMON_WORDS else 30 if word in _FREQUENT_WORDS else 3 if len(word) >= 4 else 10
-        elif len(word) >= 5:
-            total += 30 if word[:5] in _COMMON_PREFIXES or word[:4] in _COMMON_PREFIXES else 2
-        else:
-            total += 40 if word[:3] in _COMMON_PREFIXES else 8
-    return total
 
 
 _CAPITALISED = re.compile(r"\b[A-Z][\w'\-]*")
