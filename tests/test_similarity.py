@@ -15,7 +15,14 @@ from hypothesis import strategies as st
 from sklearn.feature_extraction.text import CountVectorizer
 
 from stance import similarity
-from stance.similarity import jaccard, max_jaccard, near_duplicate_pairs, near_duplicates, word_sets
+from stance.similarity import (
+    jaccard,
+    max_jaccard,
+    near_duplicate_pairs,
+    near_duplicate_sets,
+    near_duplicates,
+    word_sets,
+)
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"  # in git; data/clean is a DVC output
 THRESHOLDS = (0.0, 0.3, 0.5, 0.6, 0.8, 0.99, 1.0)
@@ -51,6 +58,16 @@ def brute_max(texts: list[str], exclude=()) -> tuple[float, tuple[int, int] | No
         if (i, j) not in excluded and score > best:
             best, pair = score, (i, j)
     return best, pair
+
+
+def set_pairs(texts: list[str], threshold: float) -> list[tuple[int, int]]:
+    """The text pairs near_duplicate_sets stands for, listed the slow way (sorted)."""
+    links = near_duplicate_sets(texts, threshold)
+    members = [np.flatnonzero(links.set_of == g).tolist() for g in range(len(links.copies_match))]
+    pairs = [(i, j) for g, h in zip(links.first, links.second, strict=True) for i in members[g] for j in members[h]]
+    pairs += [pair for g in np.flatnonzero(links.copies_match) for pair in itertools.combinations(members[g], 2)]
+    assert links.neighbours().sum() == 2 * len(links.first)
+    return sorted((min(i, j), max(i, j)) for i, j in pairs)
 
 
 def dense_near_duplicates(candidates: pd.Series, reference: pd.Series, threshold: float) -> np.ndarray:
@@ -114,6 +131,7 @@ def test_joins_equal_brute_force_on_random_collections(seed):
     split = rng.randint(0, len(texts))
     for threshold in THRESHOLDS:
         assert near_duplicate_pairs(texts, threshold) == brute_pairs(texts, threshold), threshold
+        assert set_pairs(texts, threshold) == brute_pairs(texts, threshold), threshold
         found = near_duplicates(texts[:split], texts[split:], threshold)
         assert found.dtype == bool and found.shape == (split,)
         assert found.tolist() == brute_near_duplicates(texts[:split], texts[split:], threshold).tolist(), threshold
@@ -129,6 +147,7 @@ def test_joins_equal_brute_force_on_random_collections(seed):
 )
 def test_joins_equal_brute_force_on_generated_text(texts, threshold, split):
     assert near_duplicate_pairs(texts, threshold) == brute_pairs(texts, threshold)
+    assert set_pairs(texts, threshold) == brute_pairs(texts, threshold)
     split = min(split, len(texts))
     expected = brute_near_duplicates(texts[:split], texts[split:], threshold)
     assert near_duplicates(texts[:split], texts[split:], threshold).tolist() == expected.tolist()
@@ -138,6 +157,7 @@ def test_edge_cases():
     texts = ["", "", "...", "?!", "a", "a", "A.", "b", "a b", "b a", "a b c", "a b c d e f g h i j"]
     for threshold in THRESHOLDS:
         assert near_duplicate_pairs(texts, threshold) == brute_pairs(texts, threshold), threshold
+        assert set_pairs(texts, threshold) == brute_pairs(texts, threshold), threshold
         assert (
             near_duplicates(texts, texts, threshold).tolist() == brute_near_duplicates(texts, texts, threshold).tolist()
         )
@@ -184,6 +204,7 @@ def test_exact_however_keys_and_sets_hash(monkeypatch):
         monkeypatch.setattr(similarity, name, value)
     for threshold, pairs in expected.items():
         assert near_duplicate_pairs(texts, threshold) == pairs, threshold
+        assert set_pairs(texts, threshold) == pairs, threshold
         assert near_duplicates(texts[:50], texts[50:], threshold).tolist() == expected_near[threshold].tolist()
 
 

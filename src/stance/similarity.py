@@ -97,6 +97,41 @@ def near_duplicate_pairs(texts: Sequence[str], threshold: float) -> list[tuple[i
     return list(zip(first.tolist(), second.tolist(), strict=True))
 
 
+@dataclass(frozen=True)
+class NearDuplicateSets:
+    """The near-duplicate pairs of a collection, stated between its distinct word sets.
+
+    Texts with the same word set share every link of that set and, unless it is empty or the
+    threshold is 1 or more, are near-duplicates of each other. Stated this way, k copies of one
+    text cost k entries rather than k (k - 1) / 2 pairs, which is what lets a consumer that only
+    needs who links to what (stages/split.py) stay linear in boilerplate repeated k times.
+    """
+
+    set_of: np.ndarray  # per text, its distinct word set (numbered in order of first occurrence)
+    first: np.ndarray  # pairs of distinct sets with J > threshold, first < second, sorted
+    second: np.ndarray
+    copies_match: np.ndarray  # per distinct set, whether two texts with that set are near-duplicates
+
+    def neighbours(self) -> sparse.csr_matrix:
+        """Symmetric boolean adjacency of the distinct sets (row g lists the sets linked to g)."""
+        size = len(self.copies_match)
+        ones = np.ones(2 * len(self.first), dtype=bool)
+        rows, columns = np.concatenate((self.first, self.second)), np.concatenate((self.second, self.first))
+        return sparse.csr_matrix((ones, (rows, columns)), shape=(size, size))
+
+
+def near_duplicate_sets(texts: Sequence[str], threshold: float) -> NearDuplicateSets:
+    """near_duplicate_pairs(texts, threshold), without expanding copies of one word set into pairs.
+
+    The text pairs are exactly: the pairs of texts of two linked sets, and the pairs of texts
+    of one set whose copies match. Time and memory as for near_duplicate_pairs, minus the pairs.
+    """
+    _check_threshold(threshold)
+    (sets,) = _encode(texts)
+    unique, copy_of, first, second, _ = _distinct_join(sets, threshold)
+    return NearDuplicateSets(copy_of, first, second, (unique.sizes > 0) & (threshold < 1))
+
+
 def near_duplicates(candidates: Sequence[str], reference: Sequence[str], threshold: float) -> np.ndarray:
     """For each candidate text, whether some reference text has word-set Jaccard > threshold with it.
 
@@ -425,7 +460,16 @@ def _self_join(sets: _Sets, threshold: float) -> tuple[np.ndarray, np.ndarray, n
     none = np.zeros(0, dtype=np.int64)
     if threshold >= 1 or len(sets) < 2:
         return none, none, none
+    _, copy_of, first, second, overlaps = _distinct_join(sets, threshold)
+    return _expand_copies(sets, copy_of, first, second, overlaps)
+
+
+def _distinct_join(sets: _Sets, threshold: float) -> tuple[_Sets, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct sets, each row's index there, and their pairs i < j with J > threshold (sorted, with overlaps)."""
     unique, copy_of = _merge_identical(sets)
+    none = np.zeros(0, dtype=np.int64)
+    if threshold >= 1 or len(unique) < 2:
+        return unique, copy_of, none, none, none
     prefixes = _Prefixes.of(unique, _word_counts(unique) >= 2, threshold)
     row_bits = _row_bits(len(unique))
     found = [(none, none, none)]
@@ -436,7 +480,7 @@ def _self_join(sets: _Sets, threshold: float) -> tuple[np.ndarray, np.ndarray, n
     packed = (first << row_bits) | second
     order = np.argsort(packed, kind="stable")
     once = order[_run_starts(packed[order])]
-    return _expand_copies(sets, copy_of, first[once], second[once], overlaps[once])
+    return unique, copy_of, first[once], second[once], overlaps[once]
 
 
 def _word_counts(sets: _Sets) -> np.ndarray:

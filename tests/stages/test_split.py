@@ -1,11 +1,13 @@
 import random
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from stance.config import SplitParams
 from stance.errors import StanceError
-from stance.stages.split import hashed_fraction, split_statements
+from stance.similarity import near_duplicate_pairs, near_duplicate_sets
+from stance.stages.split import assign_sides, hashed_fraction, split_statements
 
 WORDS = [f"w{i}" for i in range(3000)]
 
@@ -106,3 +108,90 @@ def test_single_class_is_refused():
     data = corpus(10).assign(label="neutral")
     with pytest.raises(StanceError, match="only one class in the data \\('neutral'\\)"):
         split_statements(data, SplitParams())
+
+
+# -- assign_sides against the rule it replaced, which walked every near-duplicate pair -------------------
+
+
+def assign_sides_by_pairs(
+    documents: np.ndarray, arrival: np.ndarray, pairs: list[tuple[int, int]], params: SplitParams
+) -> tuple[np.ndarray, dict]:
+    """The former assign_sides, verbatim: the reference the linear one must agree with."""
+    keys = {doc: hashed_fraction(doc, params.seed) for doc in set(documents)}
+    first_arrival: dict = {}
+    for doc, batch in zip(documents, arrival, strict=True):
+        first_arrival[doc] = min(first_arrival.get(doc, batch), batch)
+    order = sorted(first_arrival, key=lambda doc: (first_arrival[doc], keys[doc], doc))
+    rank = {doc: position for position, doc in enumerate(order)}
+    earlier_links: dict = {}
+    for i, j in pairs:
+        for a, b in ((i, j), (j, i)):
+            doc, other = documents[a], documents[b]
+            if arrival[a] == first_arrival[doc] and rank[other] < rank[doc]:
+                earlier_links.setdefault(doc, set()).add(other)
+    side: dict = {}
+    counts = {"documents_by_hash": 0, "documents_following_a_near_duplicate": 0, "documents_bridging_both_sides": 0}
+    for doc in order:
+        linked = {side[other] for other in earlier_links.get(doc, ())}
+        if not linked:
+            side[doc] = keys[doc] < params.test_size
+            counts["documents_by_hash"] += 1
+        elif len(linked) == 1:
+            side[doc] = linked.pop()
+            counts["documents_following_a_near_duplicate"] += 1
+        else:
+            side[doc] = False
+            counts["documents_bridging_both_sides"] += 1
+    in_test = np.array([side[doc] for doc in documents], dtype=bool)
+    across = sum(1 for i, j in pairs if in_test[i] != in_test[j])
+    return in_test, {
+        "near_duplicate_threshold": params.near_duplicate_threshold,
+        "near_duplicate_pairs": len(pairs),
+        "near_duplicate_pairs_across_sides": across,
+        **counts,
+    }
+
+
+def templated(rng: random.Random, n: int) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Texts, documents and batches dense in copies and near-copies, as template text is.
+
+    Short texts over a few words, a third of them a copy of an earlier text with up to two
+    words changed, some without words; documents of 1-4 statements over three batches, with
+    later statements added to documents first seen earlier.
+    """
+    words = [f"w{i}" for i in range(rng.randint(4, 12))]
+    texts: list[str] = []
+    for _ in range(n):
+        if texts and rng.random() < 0.35:
+            copy = rng.choice(texts).split()
+            for _ in range(rng.randint(0, 2)):
+                if copy:
+                    copy[rng.randrange(len(copy))] = rng.choice(words)
+            texts.append(" ".join(copy))
+        else:
+            texts.append(" ".join(rng.choice(words) for _ in range(rng.randint(0, 7))))
+    documents = np.array([f"doc{rng.randint(0, max(n // 2, 1))}" for _ in range(n)], dtype=object)
+    batches = np.array([f"batch-00{rng.randint(1, 3)}.csv" for _ in range(n)], dtype=object)
+    return texts, documents, batches
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_assign_sides_equals_the_pairwise_rule_on_templated_text(seed):
+    rng = random.Random(seed)
+    texts, documents, batches = templated(rng, rng.randint(1, 120))
+    for threshold in (0.3, 0.5, 0.8, 1.0):
+        params = SplitParams(seed=seed, test_size=rng.choice([0.2, 0.45]), near_duplicate_threshold=threshold)
+        expected = assign_sides_by_pairs(documents, batches, near_duplicate_pairs(texts, threshold), params)
+        in_test, summary = assign_sides(documents, batches, near_duplicate_sets(texts, threshold), params)
+        assert in_test.tolist() == expected[0].tolist() and summary == expected[1], threshold
+
+
+def test_the_pairwise_comparison_is_not_vacuous():
+    decided = {"documents_following_a_near_duplicate": 0, "documents_bridging_both_sides": 0}
+    for seed in range(60):
+        rng = random.Random(seed)
+        texts, documents, batches = templated(rng, rng.randint(1, 120))
+        links = near_duplicate_sets(texts, 0.5)
+        _, summary = assign_sides(documents, batches, links, SplitParams(seed=seed, near_duplicate_threshold=0.5))
+        decided = {key: count + summary[key] for key, count in decided.items()}
+    assert min(decided.values()) >= 10, decided

@@ -26,7 +26,9 @@ from stance.config import Params, SplitParams
 from stance.corpus import check_class_sizes, check_labels_present, source_groups
 from stance.errors import StanceError
 from stance.io import read_frame, write_csv, write_json
-from stance.similarity import near_duplicate_pairs
+from stance.similarity import NearDuplicateSets, near_duplicate_sets
+
+_TRAIN, _TEST = 1, 2  # the sides as bit flags, so a set of sides is an int
 
 
 def split_statements(statements: pd.DataFrame, params: SplitParams) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
@@ -34,9 +36,8 @@ def split_statements(statements: pd.DataFrame, params: SplitParams) -> tuple[pd.
     check_class_sizes(statements["label"], minimum=2, purpose="split into train and test")
     documents = source_groups(statements).to_numpy()
     arrival = statements["first_batch"].to_numpy() if "first_batch" in statements else np.zeros(len(statements))
-    in_test, summary = assign_sides(
-        documents, arrival, near_duplicate_pairs(statements["text"].tolist(), params.near_duplicate_threshold), params
-    )
+    links = near_duplicate_sets(statements["text"].tolist(), params.near_duplicate_threshold)
+    in_test, summary = assign_sides(documents, arrival, links, params)
     train, test = statements[~in_test].reset_index(drop=True), statements[in_test].reset_index(drop=True)
     missing = sorted(set(statements["label"]) - set(test["label"]))
     if missing:
@@ -57,43 +58,87 @@ def split_statements(statements: pd.DataFrame, params: SplitParams) -> tuple[pd.
 
 
 def assign_sides(
-    documents: np.ndarray, arrival: np.ndarray, pairs: list[tuple[int, int]], params: SplitParams
+    documents: np.ndarray, arrival: np.ndarray, links: NearDuplicateSets, params: SplitParams
 ) -> tuple[np.ndarray, dict]:
-    """Whether each statement is in test, and counts of how the near-duplicate rule decided."""
+    """Whether each statement is in test, and counts of how the near-duplicate rule decided.
+
+    A document's links are those of its founding statements (of its first batch) to any
+    statement of a document placed before it.
+    """
     keys = {doc: hashed_fraction(doc, params.seed) for doc in set(documents)}
     first_arrival: dict = {}
-    for doc, batch in zip(documents, arrival, strict=True):
+    statements_of: dict = {}
+    for index, (doc, batch) in enumerate(zip(documents, arrival, strict=True)):
         first_arrival[doc] = min(first_arrival.get(doc, batch), batch)
+        statements_of.setdefault(doc, []).append(index)
     order = sorted(first_arrival, key=lambda doc: (first_arrival[doc], keys[doc], doc))
-    rank = {doc: position for position, doc in enumerate(order)}
-    # Links that count for a document: from its founding statements to documents placed before it.
-    earlier_links: dict = {}
-    for i, j in pairs:
-        for a, b in ((i, j), (j, i)):
-            doc, other = documents[a], documents[b]
-            if arrival[a] == first_arrival[doc] and rank[other] < rank[doc]:
-                earlier_links.setdefault(doc, set()).add(other)
-    side: dict = {}
+    placed = _PlacedSides(links)
+    in_test = np.zeros(len(documents), dtype=bool)
     counts = {"documents_by_hash": 0, "documents_following_a_near_duplicate": 0, "documents_bridging_both_sides": 0}
     for doc in order:
-        linked = {side[other] for other in earlier_links.get(doc, ())}
+        linked = placed.linked([a for a in statements_of[doc] if arrival[a] == first_arrival[doc]])
         if not linked:
-            side[doc] = keys[doc] < params.test_size
-            counts["documents_by_hash"] += 1
-        elif len(linked) == 1:
-            side[doc] = linked.pop()
-            counts["documents_following_a_near_duplicate"] += 1
+            test, how = keys[doc] < params.test_size, "documents_by_hash"
+        elif linked == _TRAIN | _TEST:
+            test, how = False, "documents_bridging_both_sides"
         else:
-            side[doc] = False
-            counts["documents_bridging_both_sides"] += 1
-    in_test = np.array([side[doc] for doc in documents], dtype=bool)
-    across = sum(1 for i, j in pairs if in_test[i] != in_test[j])
+            test, how = linked == _TEST, "documents_following_a_near_duplicate"
+        counts[how] += 1
+        in_test[statements_of[doc]] = test
+        placed.place(statements_of[doc], _TEST if test else _TRAIN)
     return in_test, {
         "near_duplicate_threshold": params.near_duplicate_threshold,
-        "near_duplicate_pairs": len(pairs),
-        "near_duplicate_pairs_across_sides": across,
+        **_pair_counts(links, in_test),
         **counts,
     }
+
+
+class _PlacedSides:
+    """The sides of the statements placed so far, as seen from each word set.
+
+    Rather than walking the near-duplicate pairs, each word set records the sides its placed
+    statements took and, the first time it takes a side, passes that side on to the sets linked
+    to it. The work is then linear in the statements plus the links between distinct sets,
+    however many pairs k copies of one text would make.
+    """
+
+    def __init__(self, links: NearDuplicateSets):
+        self.set_of, self.copies_match = links.set_of.tolist(), links.copies_match.tolist()
+        neighbours = links.neighbours()
+        self.indptr, self.indices = neighbours.indptr.tolist(), neighbours.indices.tolist()
+        self.own = [0] * len(self.copies_match)  # per set: sides of placed statements with it
+        self.near = [0] * len(self.copies_match)  # per set: sides of placed statements with a set linked to it
+
+    def linked(self, statements: list[int]) -> int:
+        """The sides of the placed statements that some of `statements` near-duplicate."""
+        sides = 0
+        for statement in statements:
+            group = self.set_of[statement]
+            sides |= self.near[group] | (self.own[group] if self.copies_match[group] else 0)
+        return sides
+
+    def place(self, statements: list[int], side: int) -> None:
+        for statement in statements:
+            group = self.set_of[statement]
+            if not self.own[group] & side:
+                self.own[group] |= side
+                for other in self.indices[self.indptr[group] : self.indptr[group + 1]]:
+                    self.near[other] |= side
+
+
+def _pair_counts(links: NearDuplicateSets, in_test: np.ndarray) -> dict[str, int]:
+    """The number of near-duplicate statement pairs, and of those with one statement on each side.
+
+    Counted from the statements per word set and side, without listing the pairs.
+    """
+    size = len(links.copies_match)
+    total = np.bincount(links.set_of, minlength=size)
+    test = np.bincount(links.set_of[in_test], minlength=size)
+    train = total - test
+    first, second, match = links.first, links.second, links.copies_match
+    pairs = (total[first] * total[second]).sum() + (match * total * (total - 1) // 2).sum()
+    across = (train[first] * test[second] + test[first] * train[second]).sum() + (match * train * test).sum()
+    return {"near_duplicate_pairs": int(pairs), "near_duplicate_pairs_across_sides": int(across)}
 
 
 def hashed_fraction(document: str, seed: int) -> float:
