@@ -28,7 +28,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 from re import _constants as _sre
@@ -159,11 +159,23 @@ class CodebookCues(TransformerMixin, BaseEstimator):
         patterns = _compile(tuple((k, tuple(v)) for k, v in sorted(self.lexicon_.items())))
         analyser = _analyser(tuple(patterns.items()))
         columns = [FEATURES.index(name) for name in self.feature_names_]
-        rows = [analyser.cues(text) for text in texts]
+        rows = _once_per_text(analyser.cues, texts)
         return sparse.csr_matrix(np.array(rows)[:, columns] if rows else np.zeros((0, len(columns))))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         return np.array([f"cue:{name}" for name in self.feature_names_], dtype=object)
+
+
+def _once_per_text(cues: Callable[[str], list[float]], texts) -> list[list[float]]:
+    """[cues(str(text)) for text in texts], computed once for each distinct text (batches repeat some)."""
+    known: dict[str, list[float]] = {}
+    rows = []
+    for text in map(str, texts):
+        row = known.get(text)
+        if row is None:
+            row = known[text] = cues(text)
+        rows.append(row)
+    return rows
 
 
 def analyse(text: str, patterns: dict[str, re.Pattern]) -> np.ndarray:
@@ -197,6 +209,7 @@ class _Analyser:
     def __init__(self, patterns: dict[str, re.Pattern]):
         self.patterns = patterns
         self.prefilter = _Prefilter({name: _requirements_of(patterns[name]) for name in _SENTENCE_FAMILIES})
+        self.unfiltered = self.prefilter.unfiltered
         self.attribution_reach = _prefix_reach(patterns["attribution"])
 
     def cues(self, text) -> list[float]:
@@ -212,23 +225,26 @@ class _Analyser:
 
     def _search(self, family: str, sentence: str, starts: dict[str, list[int]]) -> bool:
         """Whether the family's pattern matches the sentence, tried only where it may start."""
-        pattern = self.patterns[family]
-        if family in self.prefilter.unfiltered:
-            return pattern.search(sentence) is not None
+        offsets = starts.get(family)
+        if offsets is None:  # no token to start at, or a family the prefilter cannot follow
+            return family in self.unfiltered and self.patterns[family].search(sentence) is not None
         # match(sentence, pos) is the attempt search makes at pos: its lookbehind sees sentence[pos - 1].
-        return any(pattern.match(sentence, start) for start in starts.get(family, ()))
+        match = self.patterns[family].match
+        return any(match(sentence, start) for start in offsets)
 
     def _finditer(self, family: str, sentence: str, starts: dict[str, list[int]]) -> Iterator[re.Match]:
         """pattern.finditer(sentence) of a family, tried only where it may start."""
-        pattern = self.patterns[family]
-        if family in self.prefilter.unfiltered:
-            yield from pattern.finditer(sentence)
+        offsets = starts.get(family)
+        if offsets is None:
+            if family in self.unfiltered:
+                yield from self.patterns[family].finditer(sentence)
             return
-        end = 0  # finditer looks for the next match from the end of the last (none is empty)
-        for start in starts.get(family, ()):
-            if start >= end and (match := pattern.match(sentence, start)):
-                end = match.end()
-                yield match
+        match, end = self.patterns[family].match, 0
+        for start in offsets:
+            # finditer looks for the next match from the end of the last (none is empty).
+            if start >= end and (found := match(sentence, start)):
+                end = found.end()
+                yield found
 
     def _sentence(self, sentence: str, found: dict[str, float], starts: dict[str, list[int]]) -> int:
         """Set the cues of one sentence in `found`; return its number of consequence phrases.
@@ -272,7 +288,7 @@ class _Analyser:
                 found["condition:with_action"] = 1.0
         if not idioms:
             consequences = sum(1 for _ in self._finditer("consequence", sentence, starts))
-        elif "consequence" in starts or "consequence" in self.prefilter.unfiltered:
+        elif "consequence" in starts or "consequence" in self.unfiltered:
             consequences = len(p["consequence"].findall(masked))
         else:  # the tokens of the masked sentence are those of the sentence: none starts a match
             consequences = 0
