@@ -23,6 +23,7 @@ from sklearn.svm import LinearSVC
 
 from stance.config import TrainParams
 from stance.features import CodebookCues, NameMasker
+from stance.ngram_counts import CharWbCodes, NgramCounter, Unsupported, WordCodes
 
 
 class TfidfNgrams(TfidfVectorizer):
@@ -35,6 +36,7 @@ class TfidfNgrams(TfidfVectorizer):
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # a copy: object.__getstate__ returns the live __dict__
+        state.pop("_fixed_counter", None)
         vocabulary = state.pop("vocabulary_", None)
         if vocabulary is not None:
             terms = sorted(vocabulary, key=vocabulary.__getitem__)
@@ -46,6 +48,39 @@ class TfidfNgrams(TfidfVectorizer):
         super().__setstate__(state)
         if terms is not None:
             self.vocabulary_ = {str(term): index for index, term in enumerate(terms)}
+
+    def _count_vocab(self, raw_documents, fixed_vocab):
+        """CountVectorizer's counts, from stance.ngram_counts where it reproduces them exactly (~10× faster)."""
+        texts = list(raw_documents)
+        try:
+            counter = self._counter() if fixed_vocab else NgramCounter(self._codes())
+            counts = counter.count(texts, self.dtype)
+            return (self.vocabulary_ if fixed_vocab else counter.vocabulary()), counts
+        except Unsupported:
+            return super()._count_vocab(texts, fixed_vocab)
+
+    def _counter(self) -> NgramCounter:
+        """The counter of the fitted vocabulary, coded once and kept (never saved: see __getstate__)."""
+        cached = self.__dict__.get("_fixed_counter")
+        if cached is None or cached[0] is not self.vocabulary_:
+            cached = (self.vocabulary_, NgramCounter(self._codes(), self.vocabulary_))
+            self.__dict__["_fixed_counter"] = cached
+        return cached[1]
+
+    def _codes(self) -> CharWbCodes | WordCodes:
+        plain = (
+            self.input == "content"
+            and self.lowercase
+            and not self.strip_accents
+            and self.preprocessor is None
+            and self.tokenizer is None
+            and self.stop_words is None
+        )
+        if plain and self.analyzer == "char_wb":
+            return CharWbCodes(self.ngram_range)
+        if plain and self.analyzer == "word":
+            return WordCodes(self.token_pattern, self.ngram_range)
+        raise Unsupported(f"analyzer {self.analyzer!r} with these settings")
 
 
 def chosen_recipe(train: TrainParams, selection: dict) -> TrainParams:
