@@ -20,7 +20,7 @@ family per distinction the codebook draws (docs/cue_features.md has examples):
 The lexicons are YAML data (stance/lexicons/cues.yaml) that a researcher can extend.
 
 The time to transform a statement grows linearly with its length (see _Analyser), and a family
-is only searched in statements holding one of its key words (see _Prefilter).
+is only tried at the tokens of a sentence where one of its matches can start (see _Prefilter).
 """
 
 from __future__ import annotations
@@ -198,7 +198,8 @@ class _Analyser:
     """The cue analysis of statements with one compiled lexicon.
 
     Three things keep it fast, none changing a feature:
-    - a family whose key words (see _Prefilter) are absent from a statement is not searched;
+    - a family is tried only at the tokens where one of its matches can start (see _Prefilter),
+      not at every character, and not at all in a sentence without such a token;
     - work shared by the commitment markers of a sentence (its clause marks, the search for an
       attribution verb before a marker) is done once per sentence;
     - each marker reads only the few words around it, by offset, never a copy of the text
