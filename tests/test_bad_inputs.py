@@ -583,3 +583,21 @@ def test_experiments_sweep_that_is_not_yaml_is_a_one_line_error(workdir, capsys,
 def test_experiments_collect_outside_a_dvc_repository_is_a_one_line_error(workdir, capsys):
     Path("sweep.yaml").write_text("experiments:\n  - name: a\n    set: {train.C: 0.5}\n")
     assert "DVC" in fails(capsys, "experiments", "collect", "sweep.yaml")
+
+
+def test_a_large_input_file_is_read_in_chunks_by_default(predict_dir, capsys, model_file, monkeypatch):
+    from stance.commands import predict as predict_command
+
+    rows = [[f"{GOOD_TEXT} Round {n}."] for n in range(7)] + [[""]]
+    write_csv_rows("in.csv", ["text"], rows)
+    chunked = []
+    monkeypatch.setattr(predict_command, "AUTO_CHUNK_BYTES", Path("in.csv").stat().st_size - 1)
+    monkeypatch.setattr(predict_command, "AUTO_CHUNK_ROWS", 3)
+    real = predict_command._predict_in_chunks
+    monkeypatch.setattr(predict_command, "_predict_in_chunks", lambda *a: chunked.append(1) or real(*a))
+    assert predict(capsys, model_file, "--input", "in.csv", "--output", "auto.csv")[0] == 0
+    assert chunked == [1]
+    assert predict(capsys, model_file, "--input", "in.csv", "--output", "whole.csv", "--chunk-size", "0")[0] == 0
+    assert chunked == [1]  # 0 still means: read at once
+    assert Path("auto.csv").read_bytes() == Path("whole.csv").read_bytes()
+    assert_never_labelled_silently(rows_of(Path("auto.csv").read_text(encoding="utf-8")))

@@ -59,7 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--input", required=True, help="CSV or JSONL with a text column; - for stdin")
     predict.add_argument("--output", default="-", help="CSV to write; - for stdout (default)")
     predict.add_argument(
-        "--chunk-size", type=int, default=0, help="classify a large CSV in chunks of this many rows (file to file)"
+        "--chunk-size",
+        type=int,
+        default=None,
+        help="classify a CSV in chunks of this many rows, in two worker processes (file to file); "
+        "0 reads the input at once; default: chunks of 20000 for CSV files over 8 MB",
     )
     predict.add_argument(
         "--documents",

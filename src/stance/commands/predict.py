@@ -34,7 +34,7 @@ def run(params: Params, args) -> None:
         from stance.documents import extract_statements, read_documents
 
         table, kinds = extract_statements(read_documents(Path(args.input))), None
-    elif args.chunk_size and args.input != "-" and args.output != "-" and not reads_as_jsonl(args.input):
+    elif _chunk_size(args) and args.input != "-" and args.output != "-" and not reads_as_jsonl(args.input):
         _predict_in_chunks(model, args, flag)
         return
     else:
@@ -46,11 +46,23 @@ def run(params: Params, args) -> None:
         write_csv(predicted, Path(args.output), for_people=True)
 
 
+AUTO_CHUNK_BYTES = 8 * 2**20  # ~50,000 statements: from here on, two workers repay their start-up
+AUTO_CHUNK_ROWS = 20_000
+
+
+def _chunk_size(args) -> int:
+    """--chunk-size as given; by default, chunks (and worker processes) only for large input files."""
+    if args.chunk_size is not None:
+        return args.chunk_size
+    large = args.input != "-" and Path(args.input).is_file() and Path(args.input).stat().st_size > AUTO_CHUNK_BYTES
+    return AUTO_CHUNK_ROWS if large else 0
+
+
 def _check_arguments(args) -> None:
     """Refuse what would fail late or harm: a negative chunk size, an output that is a folder,
     sits under a file, or is the input itself (the input would be gone once the output
     replaced it). An output in a folder that does not exist yet is fine: it is created."""
-    if args.chunk_size < 0:
+    if args.chunk_size is not None and args.chunk_size < 0:
         raise StanceError(f"--chunk-size {args.chunk_size}: expected a number of rows (0 reads the input at once)")
     if args.output == "-":
         return
@@ -103,7 +115,7 @@ def _predict_in_chunks(model, args, flag) -> None:
     """Large CSVs: read, classify and write chunk by chunk, so memory stays flat."""
     from stance.streaming import predict_streaming
 
-    chunks = _checked_first(read_table_chunks(args.input, args.chunk_size), args.input)
+    chunks = _checked_first(read_table_chunks(args.input, _chunk_size(args)), args.input)
     with atomic_path(Path(args.output)) as tmp, tmp.open("w", encoding="utf-8", newline="") as handle:
         first = [True]
 
