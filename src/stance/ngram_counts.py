@@ -245,22 +245,16 @@ class NgramCounter:
 def _cell_counts(rows: np.ndarray, columns: np.ndarray, n_rows: int, width: int) -> tuple:
     """(indptr, indices, data) counting each (row, column) pair, columns ascending within a row.
 
-    Sorting one uint32 key per pair (row × width + column) is ~25% faster than scipy's
-    coo → csr conversion and its per-row sort, and a chunk's keys fit in 32 bits.
+    No comparison sort: occurrences are grouped by row (a radix sort on 16-bit rows), and
+    converting to column-major and back lays every row out in column order with its
+    duplicates side by side, which are then summed: linear steps, ~2× faster than sorting keys.
     """
-    if n_rows * width >= 2**32:
-        counts = sparse.csr_array((np.ones(len(rows)), (rows, columns)), shape=(n_rows, width))
-        counts.sum_duplicates()
-        return counts.indptr, counts.indices, counts.data
-    keys = (rows * width + columns).astype(np.uint32)
-    keys.sort()
-    first_of_cell = np.ones(len(keys), dtype=bool)
-    np.not_equal(keys[1:], keys[:-1], out=first_of_cell[1:])
-    starts = np.flatnonzero(first_of_cell)
-    cells = keys[starts].astype(np.int64)
-    data = np.diff(np.append(starts, len(keys))).astype(np.float64)
-    indptr = np.concatenate(([0], np.cumsum(np.bincount(cells // width, minlength=n_rows))))
-    return indptr, (cells % width).astype(np.int32), data
+    order = np.argsort(rows.astype(np.uint16) if n_rows <= 2**16 else rows, kind="stable")
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=n_rows))))
+    by_row = sparse.csr_array((np.ones(len(order)), columns[order], indptr), shape=(n_rows, width))
+    counts = by_row.tocsc().tocsr()
+    counts.sum_duplicates()
+    return counts.indptr, counts.indices, counts.data
 
 
 def _split(texts: list[str], split) -> tuple[list[str], np.ndarray]:
