@@ -306,3 +306,15 @@ def test_the_prefilter_keeps_a_family_in_a_text_it_matches(fragment, text):
 def test_the_prefilter_follows_most_of_the_shipped_lexicon():
     requirements = {name: features._requirements_of(pattern) for name, pattern in shipped().items()}
     assert all(requirements[name] is not None for name in features._SENTENCE_FAMILIES)
+
+
+def test_remembered_cue_vectors_equal_fresh_ones_and_memory_stays_bounded(monkeypatch):
+    monkeypatch.setattr(features, "_MEMORY", 3)
+    texts = [f"We will respond with force if the drills near Post {n} continue." for n in range(5)] * 2
+    texts += ["The ministry is following the preparations closely.", ""]
+    cues = CodebookCues().fit()
+    patterns = features._compile(tuple((k, tuple(v)) for k, v in sorted(cues.lexicon_.items())))
+    fresh = np.array([features._Analyser(dict(patterns)).cues(text) for text in texts])
+    assert np.array_equal(cues.transform(texts).toarray(), fresh)
+    assert np.array_equal(cues.transform(texts[::-1]).toarray(), fresh[::-1])
+    assert len(features._analyser(tuple(patterns.items()))._memory) <= 3

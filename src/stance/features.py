@@ -28,7 +28,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from re import _constants as _sre
@@ -126,6 +126,9 @@ def _compile(frozen: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, re.Pa
     return {name: re.compile(_LEFT + "|".join(items) + _RIGHT) for name, items in frozen}
 
 
+_MEMORY = 50_000  # cue vectors an analyser keeps (~30 MB)
+
+
 @functools.lru_cache(maxsize=8)
 def _analyser(patterns: tuple[tuple[str, re.Pattern], ...]) -> _Analyser:
     # Keyed by the compiled patterns, themselves cached by lexicon content: a fitted transformer
@@ -159,23 +162,11 @@ class CodebookCues(TransformerMixin, BaseEstimator):
         patterns = _compile(tuple((k, tuple(v)) for k, v in sorted(self.lexicon_.items())))
         analyser = _analyser(tuple(patterns.items()))
         columns = [FEATURES.index(name) for name in self.feature_names_]
-        rows = _once_per_text(analyser.cues, texts)
+        rows = [analyser.remembered(text) for text in map(str, texts)]
         return sparse.csr_matrix(np.array(rows)[:, columns] if rows else np.zeros((0, len(columns))))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         return np.array([f"cue:{name}" for name in self.feature_names_], dtype=object)
-
-
-def _once_per_text(cues: Callable[[str], list[float]], texts) -> list[list[float]]:
-    """[cues(str(text)) for text in texts], computed once for each distinct text (batches repeat some)."""
-    known: dict[str, list[float]] = {}
-    rows = []
-    for text in map(str, texts):
-        row = known.get(text)
-        if row is None:
-            row = known[text] = cues(text)
-        rows.append(row)
-    return rows
 
 
 def analyse(text: str, patterns: dict[str, re.Pattern]) -> np.ndarray:
@@ -212,6 +203,22 @@ class _Analyser:
         self.prefilter = _Prefilter({name: _requirements_of(patterns[name]) for name in _SENTENCE_FAMILIES})
         self.unfiltered = self.prefilter.unfiltered
         self.attribution_reach = _prefix_reach(patterns["attribution"])
+        self._memory: dict[str, list[float]] = {}
+
+    def remembered(self, text: str) -> list[float]:
+        """cues(text), computed once per distinct text while it stays in memory.
+
+        Model selection, the learning curve, ablation and the simulated annotation rounds
+        transform the same statements again and again (a simulation replays ~130 rounds over
+        one corpus); a batch to predict repeats boilerplate. Up to _MEMORY texts are kept, then
+        the memory starts afresh, so a million distinct statements cost no more than a few.
+        """
+        row = self._memory.get(text)
+        if row is None:
+            if len(self._memory) >= _MEMORY:
+                self._memory.clear()
+            row = self._memory[text] = self.cues(text)
+        return row
 
     def cues(self, text) -> list[float]:
         """The full cue vector (in FEATURES order) of one statement."""
