@@ -50,3 +50,31 @@ def test_resampled_macro_f1_equals_sklearn_on_every_resample():
     fast = resampled_macro_f1(_codes(actual, labels), _codes(predicted, labels), index, len(labels))
     slow = [f1_score(actual[i], predicted[i], labels=labels, average="macro", zero_division=0) for i in index]
     assert np.allclose(fast, slow)
+
+
+def test_resample_blocks_are_one_draw_below_the_cap_and_bounded_above_it(monkeypatch):
+    from stance import metrics
+
+    (whole,) = metrics.resample_blocks(300, 200, seed=5)  # 60,000 positions: one block, as before
+    assert np.array_equal(whole, np.random.default_rng(5).integers(0, 300, (200, 300)))
+    monkeypatch.setattr(metrics, "BOOTSTRAP_CELLS", 7_000)
+    blocks = list(metrics.resample_blocks(300, 200, seed=5))
+    assert [b.shape for b in blocks] == [(23, 300)] * 8 + [(16, 300)]
+    assert all(b.size <= 7_000 for b in blocks) and sum(len(b) for b in blocks) == 200
+    assert all(b.min() >= 0 and b.max() < 300 for b in blocks)
+
+
+def test_blocked_bootstrap_intervals_agree_with_the_one_block_intervals(monkeypatch):
+    from stance import metrics
+
+    rng = np.random.default_rng(0)
+    actual = rng.choice(LABELS, 2_000)
+    predicted = np.where(rng.random(2_000) < 0.7, actual, rng.choice(LABELS, 2_000))
+    whole = bootstrap_ci(actual, predicted, LABELS, resamples=1_000, seed=1)
+    monkeypatch.setattr(metrics, "BOOTSTRAP_CELLS", 50_000)  # 25 resamples per block
+    blocked = bootstrap_ci(actual, predicted, LABELS, resamples=1_000, seed=1)
+    assert blocked == bootstrap_ci(actual, predicted, LABELS, resamples=1_000, seed=1)  # still seeded
+    for key in ("macro_f1_ci95", "accuracy_ci95"):
+        assert np.allclose(blocked[key], whole[key], atol=0.01)
+    paired = paired_comparison(actual, predicted, actual, LABELS, resamples=200, seed=0)
+    assert paired["macro_f1_difference_ci95"][0] > 0
