@@ -23,6 +23,10 @@ from stance.errors import StanceError
 from stance.io import read_frame, read_json, write_csv, write_text
 from stance.markdown import agreement_table, kappa_table, markdown_table
 
+MAX_LISTED = 100  # label changes listed per table; reports/label_changes.csv has every one
+# The columns of data/clean/statements.csv the report reads (the texts of a million statements are not needed).
+STATEMENT_COLUMNS = ("label", "tone", "first_batch", "domain", "speaker_state", "date")
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -120,6 +124,7 @@ class ReportInputs:
     target_domain: str | None = None
     queue_strategy: str = "margin"
     active_learning: dict | None = None  # reports/active_learning.json (the simulate stage)
+    skipped: str | None = None  # why the diagnostic refits were skipped (above evaluate.refit_limit), or None
     figures: dict[str, Path] = field(default_factory=dict)
 
 
@@ -141,7 +146,8 @@ def build_sections(r: ReportInputs) -> list[Section]:
                     ("learning_curve", "test macro-F1 against training size"),
                 ]
                 if k in fig
-            ],
+            ]
+            + ([f"Learning curve {r.skipped}"] if r.skipped else []),
         ),
         Section(
             "Tone (second task, same split)",
@@ -195,7 +201,7 @@ def build_sections(r: ReportInputs) -> list[Section]:
             "Cue-family ablation",
             [
                 "macro-F1 with each codebook cue family removed (refitted on the training split).",
-                r.ablation,
+                *([f"Ablation {r.skipped}"] if r.skipped else [r.ablation]),
                 *([Figure(fig["ablation"], "ablation")] if "ablation" in fig else []),
             ],
         ),
@@ -207,9 +213,15 @@ def build_sections(r: ReportInputs) -> list[Section]:
         Section(
             "Suspect labels (re-check these first)",
             [
-                f"{len(r.suspects)} training statements whose given label is unlikely under out-of-fold probabilities "
-                "(confident learning); the 20 most suspect:",
-                r.suspects.head(20),
+                *(
+                    [f"Suspect labels {r.skipped} (with select.enabled, selection's out-of-fold probabilities serve)."]
+                    if r.skipped and not r.chosen.get("folds")
+                    else [
+                        f"{len(r.suspects)} training statements whose given label is unlikely under out-of-fold "
+                        "probabilities (confident learning); the 20 most suspect:",
+                        r.suspects.head(20),
+                    ]
+                ),
             ],
         ),
         Section(
@@ -258,9 +270,21 @@ def _active_learning_blocks(r: ReportInputs, fig: dict) -> list:
         f"{summary['random_final_labelled']} labels; {summary['winner']} gets there first, {reached}: the target "
         f"(at most {summary['target_share']:.0%}) is {verdict}. The queue ranks by {r.queue_strategy}. Intervals are "
         "95% Student-t over seeds (reports/active_learning.csv).",
+        *([sampled] if (sampled := sampled_line(summary.get("sampled", {}))) else []),
         table,
         *([Figure(fig["active_learning"], "learning curves per strategy")] if "active_learning" in fig else []),
     ]
+
+
+def sampled_line(sampled: dict) -> str:
+    """What the simulation sampled (reports/active_learning.json's "sampled": name → [kept, of]), or ""."""
+    parts = [f"{kept:,} of {total:,} {name} statements" for name, (kept, total) in sampled.items() if kept < total]
+    if not parts:
+        return ""
+    return (
+        f"Sampled {' and '.join(parts)} (seeded, stratified by label; above simulate.max_pool training and "
+        "simulate.max_test test statements): every round ranks the whole pool and scores the whole test split."
+    )
 
 
 def _timeline_blocks(table: pd.DataFrame, fig: dict) -> list:
@@ -348,7 +372,8 @@ def _round_blocks(changes: pd.DataFrame, disputed: pd.DataFrame) -> list:
         f"The latest batch, {latest}: "
         + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in counts.items())
         + f". {len(disputed)} statement(s) are disputed in all and left out of training (reports/disputed.csv).",
-        changed if not changed.empty else "No label of an earlier statement changed in this batch.",
+        *(_listed(changed, "label changes in this batch") if not changed.empty else []),
+        *(["No label of an earlier statement changed in this batch."] if changed.empty else []),
     ]
 
 
@@ -358,7 +383,18 @@ def _history_blocks(changes: pd.DataFrame) -> list:
     return [
         "Per batch: statements it added, labels it changed, disputes it created or resolved.",
         pd.crosstab(changes["batch"], changes["change"]).reset_index(),
-        changes[changes["change"] != "added"],
+        *_listed(changes[changes["change"] != "added"], "label changes"),
+    ]
+
+
+def _listed(changes: pd.DataFrame, what: str) -> list:
+    """The table of label changes, or its first MAX_LISTED rows and a line saying so (a corpus of millions
+    can change thousands of labels in one batch; reports/label_changes.csv has them all)."""
+    if len(changes) <= MAX_LISTED:
+        return [changes]
+    return [
+        f"The first {MAX_LISTED} of {len(changes):,} {what} (all of them: reports/label_changes.csv).",
+        changes.head(MAX_LISTED),
     ]
 
 
@@ -459,6 +495,20 @@ def previous_comparison(params: Params, current: pd.DataFrame, split: dict) -> d
     return {**revision, **result}
 
 
+def read_columns(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
+    """Those of `columns` that a table this pipeline wrote has, every cell as text."""
+    if not Path(path).is_file():
+        return read_frame(path)  # the usual "not found: run the earlier stages" error
+    return pd.read_csv(path, dtype=str, keep_default_na=False, usecols=lambda name: name in columns)
+
+
+def refits_skipped(n_train: int, limit: int) -> str | None:
+    """The line the stages print when they skip their refits above evaluate.refit_limit (stance.models), or None."""
+    if n_train > limit:
+        return f"skipped: {n_train} training statements is above evaluate.refit_limit ({limit})."
+    return None
+
+
 def write_timeline(statements: pd.DataFrame, params: Params) -> pd.DataFrame | None:
     """Stance over time of the labelled statements (speaker_state, date) → reports/timeline.csv and its figure."""
     from stance.plots import save_figure
@@ -488,7 +538,7 @@ def run(params: Params, args=None) -> None:
         "ablation": paths.ABLATION_FIGURE,
         "active_learning": paths.ACTIVE_LEARNING_FIGURE,
     }
-    statements = read_frame(paths.STATEMENTS)
+    statements = read_columns(paths.STATEMENTS, STATEMENT_COLUMNS)
     timeline = write_timeline(statements, params)
     if timeline is not None:
         figures["timeline"] = paths.TIMELINE_FIGURE
@@ -518,6 +568,7 @@ def run(params: Params, args=None) -> None:
         target_domain=params.train.target_domain,
         queue_strategy=params.queue.strategy,
         active_learning=read_json(paths.ACTIVE_LEARNING_SUMMARY),
+        skipped=refits_skipped(split["train"], params.evaluate.refit_limit),
         figures={k: v.relative_to(paths.REPORTS) for k, v in figures.items() if v.is_file()},
     )
     sections = build_sections(inputs)
