@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from stance import paths
 from stance.active_learning import (
     STRATEGIES,
+    capped_sample,
     curves_figure,
     entropies,
     learning_curves,
@@ -267,3 +268,49 @@ def test_the_stage_writes_table_runs_summary_and_figure(tmp_path, monkeypatch):
     assert len(pd.read_csv(paths.ACTIVE_LEARNING)) == 2 * (PLAN["rounds"] + 1)
     assert len(pd.read_csv(paths.ACTIVE_LEARNING_RUNS)) == 2 * (PLAN["rounds"] + 1)
     assert paths.ACTIVE_LEARNING_FIGURE.read_bytes()[:4] == b"\x89PNG"
+
+
+# --- the pool and scoring set above simulate.max_pool / max_test ------------------------------------------------
+
+
+def test_the_cap_never_bites_at_or_below_its_size():
+    labels = np.array(["a", "b", "c"] * 10)
+    assert np.array_equal(capped_sample(labels, 30, seed=0), np.arange(30))
+    assert np.array_equal(capped_sample(labels, 1000, seed=0), np.arange(30))
+
+
+def test_the_capped_sample_is_seeded_stratified_and_in_pool_order():
+    labels = np.array(["neutral"] * 6000 + ["warning"] * 3000 + ["threat"] * 1000)
+    chosen = capped_sample(labels, 1000, seed=3)
+    assert len(chosen) == 1000 and len(set(chosen)) == 1000 and np.all(np.diff(chosen) > 0)
+    assert np.array_equal(chosen, capped_sample(labels, 1000, seed=3))
+    assert not np.array_equal(chosen, capped_sample(labels, 1000, seed=4))
+    shares = pd.Series(labels[chosen]).value_counts().to_dict()
+    assert shares == {"neutral": 600, "warning": 300, "threat": 100}  # the shares of the whole, exactly
+
+
+def test_a_class_too_small_to_stratify_still_gets_a_sample():
+    labels = np.array(["a"] * 50 + ["b"] * 49 + ["c"])
+    assert len(capped_sample(labels, 20, seed=0)) == 20
+
+
+def test_the_stage_samples_above_the_caps_and_says_so(tmp_path):
+    corpus = small_corpus()
+    settings = SimulateParams(strategies=("random",), seeds=(0,), n_jobs=1, recipe={"min_df": 1}, **PLAN)
+    _, _, whole = stage.simulate_strategies(corpus, corpus, RECIPE, settings)
+    assert "sampled" not in whole and "max_pool" not in whole["settings"]
+    capped = settings.model_copy(update={"max_pool": 30, "max_test": 20})
+    runs, _, summary = stage.simulate_strategies(corpus, corpus, RECIPE, capped)
+    assert summary["sampled"] == {"training": [30, len(corpus)], "test": [20, len(corpus)]}
+    assert runs["labelled"].max() == PLAN["seed_size"] + PLAN["rounds"] * PLAN["round_size"]
+    from stance.stages.report import sampled_line
+
+    line = sampled_line(summary["sampled"])
+    assert line.startswith(f"Sampled 30 of {len(corpus)} training statements and 20 of {len(corpus)} test statements")
+    assert sampled_line({"training": [10, 10], "test": [5, 5]}) == ""
+
+
+def test_max_pool_must_hold_the_labels_the_plan_spends():
+    with pytest.raises(ValidationError, match="max_pool"):
+        SimulateParams(seed_size=100, round_size=50, rounds=10, max_pool=599)
+    assert SimulateParams(seed_size=100, round_size=50, rounds=10, max_pool=600).max_pool == 600

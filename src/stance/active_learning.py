@@ -174,6 +174,21 @@ def simulate(
     return table.reset_index(drop=True)
 
 
+def capped_sample(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """Positions (in order) of a seeded sample of `size` statements, stratified by label; all of them
+    when there are no more than `size`, so below the cap nothing changes.
+
+    Stratified when every label has two statements or more (train_test_split needs that), else plain.
+    """
+    labels = np.asarray(labels)
+    if len(labels) <= size:
+        return np.arange(len(labels))
+    counts = pd.Series(labels).value_counts()
+    stratify = labels if counts.min() >= 2 and size >= len(counts) else None
+    chosen, _ = train_test_split(np.arange(len(labels)), train_size=size, stratify=stratify, random_state=seed)
+    return np.sort(chosen)
+
+
 def check_plan(train: pd.DataFrame, strategies: list[str], seed_size: int, round_size: int, rounds: int) -> None:
     """Refuse a plan the training split cannot carry out, before any model is fitted."""
     unknown = sorted(set(strategies) - set(STRATEGIES))

@@ -243,6 +243,10 @@ class SimulateParams(Section):
     target_share: the share of random's final label count at which a strategy must reach random's
         final macro-F1 to meet the target.
     n_jobs: parallel (strategy, seed) runs.
+    max_pool, max_test: above this many training (test) statements, the pool (the scoring set) is a
+        seeded sample stratified by label, of this size, shared by every strategy and seed: every
+        round ranks the whole pool and scores the whole scoring set, so the stage's cost grows with
+        them (hours at a million statements), and a few thousand already rank the strategies.
     """
 
     strategies: tuple[Strategy, ...] = ("random", "margin", "entropy", "disagreement", "diverse-margin")
@@ -255,6 +259,18 @@ class SimulateParams(Section):
     )
     target_share: Annotated[float, Field(gt=0.0, le=1.0)] = 0.6
     n_jobs: int = Field(default=2, ge=1)
+    max_pool: int = Field(default=20_000, ge=1)
+    max_test: int = Field(default=5_000, ge=1)
+
+    @model_validator(mode="after")
+    def _pool_holds_the_plan(self) -> SimulateParams:
+        needed = self.seed_size + self.rounds * self.round_size
+        if self.max_pool < needed:
+            raise ValueError(
+                f"max_pool ({self.max_pool}) is below the labels the plan spends (seed_size {self.seed_size} + "
+                f"rounds {self.rounds} × round_size {self.round_size} = {needed})"
+            )
+        return self
 
     @field_validator("strategies")
     @classmethod

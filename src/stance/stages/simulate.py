@@ -11,9 +11,20 @@ shipped recipe does, bar one adjacent swap, with the same winner (benchmarks/ben
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pandas as pd
+
 from stance import paths
 from stance.config import Params, SimulateParams, TrainParams
 from stance.io import read_frame, write_csv, write_json
+
+
+def read_columns(path: Path, columns: list[str]) -> pd.DataFrame:
+    """Only `columns` of a split: the rest of a million-row split would be held for nothing."""
+    if not Path(path).is_file():
+        return read_frame(path)  # the usual "not found: run the earlier stages" error
+    return pd.read_csv(path, dtype=str, keep_default_na=False, usecols=columns)
 
 
 def simulation_recipe(settings: SimulateParams) -> TrainParams:
@@ -21,10 +32,30 @@ def simulation_recipe(settings: SimulateParams) -> TrainParams:
     return TrainParams.model_validate({**TrainParams().model_dump(), **settings.recipe})
 
 
+def capped(frame: pd.DataFrame, size: int, seed: int) -> tuple[pd.DataFrame, list[int] | None]:
+    """`frame`, or a seeded sample of `size` of its rows stratified by label when it has more;
+    with [kept, of] in the second place when it was sampled (None when not)."""
+    from stance.active_learning import capped_sample
+
+    if len(frame) <= size:
+        return frame, None
+    kept = capped_sample(frame["label"].to_numpy(), size, seed)
+    return frame.iloc[kept].reset_index(drop=True), [len(kept), len(frame)]
+
+
 def simulate_strategies(train, test, recipe: TrainParams, settings: SimulateParams) -> tuple:
-    """The per-seed runs, their learning curves and the summary (winner, labels needed, target met)."""
+    """The per-seed runs, their learning curves and the summary (winner, labels needed, target met).
+
+    Above simulate.max_pool training (simulate.max_test test) statements, the pool (scoring set) is a
+    sample of that size, seeded with the first of simulate.seeds; the summary says so under "sampled".
+    """
     from stance.active_learning import learning_curves, simulate, summarise
 
+    seed = settings.seeds[0]
+    (train, pool_sampled), (test, test_sampled) = (
+        capped(train, settings.max_pool, seed),
+        capped(test, settings.max_test, seed),
+    )
     runs = simulate(
         train,
         test,
@@ -38,8 +69,11 @@ def simulate_strategies(train, test, recipe: TrainParams, settings: SimulatePara
     )
     curves = learning_curves(runs)
     summary = summarise(curves, settings.target_share)
-    summary["settings"] = settings.model_dump(mode="json", exclude={"n_jobs"})
+    # the caps are left out of the settings recorded (the summary is unchanged while they do not bite)
+    summary["settings"] = settings.model_dump(mode="json", exclude={"n_jobs", "max_pool", "max_test"})
     summary["interval"] = "95% Student-t interval of the mean over seeds"
+    if pool_sampled or test_sampled:
+        summary["sampled"] = {"training": pool_sampled or [len(train)] * 2, "test": test_sampled or [len(test)] * 2}
     return runs, curves, summary
 
 
@@ -53,7 +87,8 @@ def run(params: Params, args=None) -> None:
     settings = params.simulate
     recipe = simulation_recipe(settings)
     started = time.perf_counter()
-    runs, curves, summary = simulate_strategies(read_frame(paths.TRAIN), read_frame(paths.TEST), recipe, settings)
+    train, test = (read_columns(path, ["text", "label"]) for path in (paths.TRAIN, paths.TEST))
+    runs, curves, summary = simulate_strategies(train, test, recipe, settings)
     write_csv(runs, paths.ACTIVE_LEARNING_RUNS)
     write_csv(curves, paths.ACTIVE_LEARNING)
     write_json(summary, paths.ACTIVE_LEARNING_SUMMARY)
@@ -64,6 +99,9 @@ def run(params: Params, args=None) -> None:
     )
     verdict = "met" if summary["target_met"] else "not met"
     share, budget = summary["winner_share"], summary["random_final_labelled"]
+    for name, (kept, total) in summary.get("sampled", {}).items():
+        if kept < total:
+            print(f"simulate: sampled {kept:,} of {total:,} {name} statements (simulate.max_pool, simulate.max_test)")
     print(
         f"simulate: winner {summary['winner']} ({share} of random's {budget} labels; target ≤ "
         f"{settings.target_share}: {verdict}); labels needed: {needed} [{time.perf_counter() - started:.0f} s]"
