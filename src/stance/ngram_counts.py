@@ -122,12 +122,18 @@ class CharWbCodes:
                 codes[at] = self._odd_code(term, grow=True)
         return codes
 
-    def term(self, code: int) -> str:
-        """The n-gram a code stands for."""
-        if code < 0:
-            return self._odd_terms[-2 - code]
-        size = code >> 60
-        return "".join(chr((code >> (_CHAR_BITS * (size - 1 - k))) & (_PACKABLE - 1)) for k in range(size))
+    def terms(self, codes: np.ndarray) -> list[str]:
+        """The n-grams the codes stand for (vectorised: each length's characters viewed as strings)."""
+        terms = np.empty(len(codes), dtype=object)
+        odd = codes < 0
+        terms[odd] = [self._odd_terms[-2 - code] for code in codes[odd].tolist()]
+        sizes = np.where(odd, 0, codes >> 60)
+        for size in np.unique(sizes[~odd]).tolist():
+            at = np.flatnonzero(sizes == size)
+            shifts = _CHAR_BITS * np.arange(size - 1, -1, -1)
+            chars = ((codes[at, None] >> shifts) & (_PACKABLE - 1)).astype(np.uint32)
+            terms[at] = np.ascontiguousarray(chars).view(f"<U{size}").ravel().tolist()
+        return terms.tolist()
 
 
 class WordCodes:
@@ -179,67 +185,87 @@ class WordCodes:
             codes[at] = _pack(self._token_ids(parts, grow=True).tolist(), _TOKEN_BITS)
         return codes
 
-    def term(self, code: int) -> str:
-        parts = []
-        while code:
-            parts.append(self._tokens[code & ((1 << _TOKEN_BITS) - 1)])
-            code >>= _TOKEN_BITS
-        return " ".join(reversed(parts))
+    def terms(self, codes: np.ndarray) -> list[str]:
+        """The n-grams the codes stand for: their tokens joined by one space."""
+        tokens = np.array(self._tokens, dtype=object)
+        mask = (1 << _TOKEN_BITS) - 1
+        terms = tokens[codes & mask]
+        codes = codes >> _TOKEN_BITS
+        while codes.any():
+            longer = codes > 0
+            terms[longer] = tokens[codes[longer] & mask] + " " + terms[longer]
+            codes = codes >> _TOKEN_BITS
+        return terms.tolist()
 
 
 class NgramCounter:
     """Counts n-grams into CountVectorizer's matrix, over a fixed vocabulary or one that grows.
 
-    Built once per fitted vocabulary (coding a vocabulary of ~100k terms takes a fraction of a
-    second), then reused for every batch it counts.
+    Its state is the code of each column; a fixed vocabulary is coded once (from the codes a
+    fit found, when it has them) and the counter reused for every batch.
     """
 
-    def __init__(self, analyzer: CharWbCodes | WordCodes, vocabulary: dict[str, int] | None = None):
+    def __init__(
+        self,
+        analyzer: CharWbCodes | WordCodes,
+        vocabulary: dict[str, int] | None = None,
+        known: dict[str, int] | None = None,
+    ):
         self.analyzer = analyzer
         self.fixed = vocabulary is not None
-        self._columns: dict[int, int] = {}
+        self._codes = np.zeros(0, dtype=np.int64)  # the code of each column
         if vocabulary is not None:
-            codes = analyzer.codes_of(list(vocabulary)).tolist()
-            self._columns = dict(zip(codes, vocabulary.values(), strict=True))
-        self.width = len(self._columns)
+            terms = list(vocabulary)
+            coded = [known.get(term) for term in terms] if known else [None]
+            if None in coded:
+                coded = analyzer.codes_of(terms)
+            self._codes = np.empty(len(terms), dtype=np.int64)
+            self._codes[np.fromiter(vocabulary.values(), dtype=np.int64, count=len(terms))] = coded
+        self._index = pd.Index(self._codes)
 
     def count(self, texts: list[str], dtype) -> sparse.csr_array:
         """The texts × vocabulary count matrix; a growing vocabulary first takes the texts' new n-grams."""
         if not all(type(text) is str for text in texts):
             raise Unsupported("a document is not a string")
         parts = [self._chunk(texts[start : start + CHUNK]) for start in range(0, len(texts), CHUNK)]
-        self.width = len(self._columns) if not self.fixed else self.width
+        width = len(self._codes)
         per_row = np.concatenate([[0], *(np.diff(indptr) for indptr, _, _ in parts)])
-        index_type = np.int32 if max(int(per_row.sum()), self.width) < 2**31 else np.int64
+        index_type = np.int32 if max(int(per_row.sum()), width) < 2**31 else np.int64
         data = np.concatenate([np.zeros(0, dtype=dtype), *(data for _, _, data in parts)], dtype=dtype)
         indices = np.concatenate([np.zeros(0, dtype=index_type), *(part[1] for part in parts)], dtype=index_type)
         indptr = np.cumsum(per_row).astype(index_type, copy=False)
-        return sparse.csr_array((data, indices, indptr), shape=(len(texts), self.width))
+        return sparse.csr_array((data, indices, indptr), shape=(len(texts), width))
 
-    def vocabulary(self) -> dict[str, int]:
-        """The grown vocabulary: term → column, in the order the terms were first met."""
-        if not self._columns:
+    def terms(self) -> list[str]:
+        """The grown vocabulary's terms, by column (the order they were first met)."""
+        if not len(self._codes):
             raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
-        return {self.analyzer.term(code): column for code, column in self._columns.items()}
+        return self.analyzer.terms(self._codes)
+
+    def codes(self) -> np.ndarray:
+        return self._codes
 
     def _chunk(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(indptr, indices, data) of one chunk's counts, indices sorted within each row."""
         grams = self.analyzer.grams(texts, grow=not self.fixed)
         local, distinct = pd.factorize(grams.codes)
+        column_of = self._index.get_indexer(distinct)
         if not self.fixed:
-            self._number_new_terms(distinct, local, grams)
-        column_of = np.fromiter(map(self._columns.get, distinct.tolist(), repeat(-1)), dtype=np.int64)
+            column_of = self._number_new_terms(distinct, local, grams, column_of)
         features = column_of[local]
         known = features >= 0
-        return _cell_counts(grams.rows[known], features[known], len(texts), max(len(self._columns), self.width, 1))
+        return _cell_counts(grams.rows[known], features[known], len(texts), max(len(self._codes), 1))
 
-    def _number_new_terms(self, distinct: np.ndarray, local: np.ndarray, grams: Grams) -> None:
+    def _number_new_terms(self, distinct: np.ndarray, local: np.ndarray, grams: Grams, column_of) -> np.ndarray:
         """Give the chunk's new n-grams the next columns, in the order sklearn's loop first meets them."""
+        new = np.flatnonzero(column_of < 0)
         first = np.empty(len(distinct), dtype=np.int64)
         first[local[::-1]] = np.arange(len(local))[::-1]
-        new = np.fromiter((code not in self._columns for code in distinct.tolist()), dtype=bool, count=len(distinct))
-        for code in distinct[new][np.lexsort(grams.order(first[new])[::-1])].tolist():
-            self._columns[code] = len(self._columns)
+        new = new[np.lexsort(grams.order(first[new])[::-1])]
+        column_of[new] = len(self._codes) + np.arange(len(new))
+        self._codes = np.concatenate((self._codes, distinct[new]))
+        self._index = pd.Index(self._codes)
+        return column_of
 
 
 def _cell_counts(rows: np.ndarray, columns: np.ndarray, n_rows: int, width: int) -> tuple:
