@@ -117,8 +117,14 @@ def default_lexicon_path() -> Path:
 
 def load_lexicon(path: str | Path | None = None) -> dict[str, list[str]]:
     """The lexicon as plain lists of regex fragments (what a fitted transformer stores)."""
-    text = Path(path or default_lexicon_path()).read_text(encoding="utf-8")
-    return {name: [str(item) for item in items] for name, items in yaml.safe_load(text).items()}
+    parsed = _parse_lexicon(Path(path or default_lexicon_path()).read_text(encoding="utf-8"))
+    return {name: list(items) for name, items in parsed}
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_lexicon(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    # Every fit loads the lexicon, and the simulated annotation rounds fit ~130 models: parse each text once.
+    return tuple((name, tuple(str(item) for item in items)) for name, items in yaml.safe_load(text).items())
 
 
 @functools.lru_cache(maxsize=8)
