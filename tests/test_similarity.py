@@ -198,6 +198,7 @@ def test_exact_however_keys_and_sets_hash(monkeypatch):
     texts = random_texts(rng, 150, [f"w{i}" for i in range(30)], max_words=14)
     expected = {threshold: brute_pairs(texts, threshold) for threshold in (0.3, 0.5, 0.8)}
     expected_near = {t: brute_near_duplicates(texts[:50], texts[50:], t) for t in expected}
+    monkeypatch.setattr(similarity, "_exact_keys", lambda vocabulary, row_bits: False)
     monkeypatch.setattr(similarity, "_hash_keys", lambda keys, bits: keys % 5)
     monkeypatch.setattr(similarity, "_set_hashes", lambda sets: sets.sizes.astype(np.uint64) % 3)
     for name, value in {"_BLOCK": 16, "_PAIR_BATCH": 300, "_LONG_RUN": 20, "_VERIFY_CHUNK": 64, "_CHUNK": 13}.items():
@@ -206,6 +207,38 @@ def test_exact_however_keys_and_sets_hash(monkeypatch):
         assert near_duplicate_pairs(texts, threshold) == pairs, threshold
         assert set_pairs(texts, threshold) == pairs, threshold
         assert near_duplicates(texts[:50], texts[50:], threshold).tolist() == expected_near[threshold].tolist()
+
+
+def templated_texts(rng: random.Random, n: int) -> list[str]:
+    """Texts that share long stock phrases and differ in a few slots, some near-copies of others."""
+    phrases = [" ".join(f"p{k}_{i}" for i in range(rng.randint(2, 6))) for k in range(4)]
+    names = [f"n{i}" for i in range(rng.randint(3, 30))]
+    texts: list[str] = []
+    for _ in range(n):
+        if texts and rng.random() < 0.2:
+            words = rng.choice(texts).split()
+            words[rng.randrange(len(words))] = rng.choice(names)
+        else:
+            words = [rng.choice(names) for _ in range(rng.randint(0, 4))] + rng.sample(phrases, rng.randint(1, 3))
+            rng.shuffle(words)
+        texts.append(" ".join(words))
+    return texts
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_long_runs_split_word_by_word_stay_exact(monkeypatch, seed):
+    """Every run of two or more rows goes through the refinement, in tiny batches: still brute force's pairs."""
+    rng = random.Random(seed)
+    texts = templated_texts(rng, rng.randint(2, 80))
+    if seed % 2:
+        texts = random_texts(rng, rng.randint(2, 60), WORDS[: rng.randint(2, len(WORDS))], max_words=14)
+    expected = {threshold: brute_pairs(texts, threshold) for threshold in (0.3, 0.5, 0.6, 0.8, 0.9)}
+    monkeypatch.setattr(similarity, "_REFINE_RUN", seed % 3 + 1)
+    monkeypatch.setattr(similarity, "_BLOCK", 7)
+    monkeypatch.setattr(similarity, "_PAIR_BATCH", 50)
+    for threshold, pairs in expected.items():
+        assert near_duplicate_pairs(texts, threshold) == pairs, threshold
+        assert set_pairs(texts, threshold) == pairs, threshold
 
 
 @pytest.mark.parametrize("seed", range(30))

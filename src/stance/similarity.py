@@ -22,23 +22,39 @@ rarely share two rare words. Pairs that can match on one shared word (possible o
 smaller than ``1 / threshold``) use single-word keys as well. Candidates then pass a size filter
 (``min / max > threshold``) before the exact overlap count.
 
-Identical word sets are merged first, so boilerplate repeated thousands of times does not turn
-into millions of candidates. Every comparison with the threshold is made on the same float64
-quotient ``overlap / union`` as the brute-force rule, so verdicts are identical to it. Hashes
-are used only to group work (equal keys always hash alike; a collision merely adds candidates
-that verification rejects), never to decide a verdict.
+Template text defeats two-word keys: the two rarest words of thousands of statements can both
+belong to one stock phrase ("the expulsion of two diplomats"). A run of more than _REFINE_RUN
+rows sharing a key is therefore split further, word by word: a pair whose first k shared words
+are the key's and that needs more shares its (k+1)-th word within a short window after the
+key's last word, so the run's rows are grouped by each word of their window, then again, until
+the groups are short; a group whose rows all hold one earlier word is dropped (its pairs belong
+to that word's group), and pairs of a short group that could not reach the threshold even by
+sharing every word after the key's last one are left out (the positional filter). This needs
+the key's words, so keys are kept unhashed when they fit beside the row number in an int64
+(vocabularies up to about two million words for a million rows).
 
-Limits: the work is proportional to the words plus the candidate pairs. For ordinary text
-there are fewer candidates than statements (0.66 per statement for near_duplicate_pairs on
-the benchmark's synthetic million at 0.8), but many *distinct* statements sharing their two
-rarest words (thousands of short template sentences differing only in common words) make a
-quadratic group: memory stays bounded (pairs are made and checked in batches), time does not.
-Prefixes lengthen as the threshold falls, so max_jaccard, which may search down to 0 (every
-pair sharing a word), is meant for collections of thousands, not millions.
+Identical word sets are merged first, so boilerplate repeated thousands of times does not turn
+into millions of candidates; near_duplicate_sets keeps its result at that level, so copies do
+not turn into millions of pairs either. Every comparison with the threshold is made on the same
+float64 quotient ``overlap / union`` as the brute-force rule (the filters compare an upper
+bound of it), so verdicts are identical to it. Hashes are used only to group work (equal keys
+always hash alike; a collision merely adds candidates that verification rejects), never to
+decide a verdict.
+
+Limits: the work is proportional to the words plus the candidate pairs plus, for template
+text, the rows of long runs times the words they share. For ordinary text there are fewer
+candidates than statements (0.66 per statement for near_duplicate_pairs on bench_similarity's
+synthetic million at 0.8); on benchmarks/synth.py's template text about 12 (1M rows). A
+hashed key (a vocabulary too large to fit) cannot be split, so a run of distinct statements
+sharing it is paired in full: memory stays bounded (pairs are made and checked in batches),
+time does not. The output itself is quadratic in a cluster of k near-copies that are not
+identical. Prefixes lengthen as the threshold falls, so max_jaccard, which may search down to 0
+(every pair sharing a word), is meant for collections of thousands, not millions.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -56,6 +72,7 @@ _VERIFY_CHUNK = 200_000  # candidate pairs verified at a time, for the same reas
 _BLOCK = 100_000  # rows whose prefix keys are made at a time, for the same reason
 _PAIR_BATCH = 2_000_000  # candidate pairs made at a time, for the same reason
 _LONG_RUN = 1_000  # rows sharing one key beyond which their pairs are made block by block
+_REFINE_RUN = 16  # rows sharing a pair key beyond which the run is split by the words they share next
 _MAX_SEARCH_STEPS = 6  # max_jaccard: thresholds 0.9, 0.45, ... tried before falling back to 0
 
 _TOKEN_BYTES = b"abcdefghijklmnopqrstuvwxyz0123456789'"
@@ -200,7 +217,7 @@ class _Sets:
     def __len__(self) -> int:
         return len(self.indptr) - 1
 
-    @property
+    @functools.cached_property
     def sizes(self) -> np.ndarray:
         return np.diff(self.indptr)
 
@@ -376,13 +393,17 @@ class _Prefixes:
     A pair key is ``a * vocabulary + b`` for two words a < b among the row's first ``length``
     shareable words; rows that can match on a single shared word also get ``a * vocabulary + a``
     for each of their shareable words. Keys are packed with their row into one int64,
-    ``hash(key) << row_bits | row``, so one in-place sort groups equal keys with rows ascending.
-    A hash collision only adds candidates, which verification then rejects.
+    ``key << row_bits | row`` (a hash of the key when the key does not fit), so one in-place
+    sort groups equal keys with rows ascending. A hash collision only adds candidates, which
+    verification then rejects.
     """
 
     words: _Sets  # each row's shareable words, rarest first
     length: np.ndarray  # pair-key prefix length per row; 0 when the row gets no pair keys
     single: np.ndarray  # bool per row: also a key per shareable word
+    alpha: np.ndarray  # per row, the fewest shared words a match needs
+    sizes: np.ndarray  # per row, the number of words (shareable or not)
+    threshold: float
 
     @classmethod
     def of(cls, sets: _Sets, shareable: np.ndarray, threshold: float) -> _Prefixes:
@@ -396,7 +417,7 @@ class _Prefixes:
         words = _Sets(np.concatenate(([0], np.cumsum(keep)))[sets.indptr], sets.tokens[keep], sets.vocabulary)
         length = np.clip(words.sizes - np.maximum(alpha, 2) + 2, 0, words.sizes)
         # With J > threshold and one shared word, 1 / |s| > threshold: only then is a single word enough.
-        return cls(words, np.where(length >= 2, length, 0), alpha == 1)
+        return cls(words, np.where(length >= 2, length, 0), alpha == 1, alpha, sets.sizes, threshold)
 
     def counts(self) -> np.ndarray:
         """Number of keys per row."""
@@ -417,7 +438,10 @@ class _Prefixes:
         words = self.words.tokens[_row_positions(self.words, members)].astype(np.int64)
         keys.append(words * self.words.vocabulary + words)
         owners.append(np.repeat(members, self.words.sizes[members]))
-        return (_hash_keys(np.concatenate(keys), 63 - row_bits) << row_bits) | np.concatenate(owners)
+        keys = np.concatenate(keys)
+        if not _exact_keys(self.words.vocabulary, row_bits):
+            keys = _hash_keys(keys, 63 - row_bits)
+        return (keys << row_bits) | np.concatenate(owners)
 
     def all_keys(self, row_bits: int) -> np.ndarray:
         """The packed keys of every row, unsorted, built a block of rows at a time into one array."""
@@ -428,6 +452,15 @@ class _Prefixes:
             packed[filled : filled + len(block)] = block
             filled += len(block)
         return packed
+
+
+def _exact_keys(vocabulary: int, row_bits: int) -> bool:
+    """Whether keys ``a * vocabulary + b`` fit beside a row number in an int64, unhashed.
+
+    They do up to about two million words for a million rows; exact keys let a long run of
+    rows sharing one key be split further (_refined_candidates), since its words are known.
+    """
+    return vocabulary**2 <= 2 ** (63 - row_bits)
 
 
 def _hash_keys(keys: np.ndarray, bits: int) -> np.ndarray:
@@ -473,7 +506,7 @@ def _distinct_join(sets: _Sets, threshold: float) -> tuple[_Sets, np.ndarray, np
     prefixes = _Prefixes.of(unique, _word_counts(unique) >= 2, threshold)
     row_bits = _row_bits(len(unique))
     found = [(none, none, none)]
-    for first, second in _self_candidates(prefixes.all_keys(row_bits), row_bits):
+    for first, second in _gathered(_self_candidates(prefixes.all_keys(row_bits), prefixes, row_bits)):
         found.append(_verify(unique, first, unique, second, threshold))
     first, second, overlaps = (np.concatenate(parts) for parts in zip(*found, strict=True))
     # A pair can come up in more than one batch; keep it once.
@@ -483,23 +516,47 @@ def _distinct_join(sets: _Sets, threshold: float) -> tuple[_Sets, np.ndarray, np
     return unique, copy_of, first[once], second[once], overlaps[once]
 
 
+def _gathered(batches: Iterable[tuple[np.ndarray, np.ndarray]]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The same pairs in batches of about _PAIR_BATCH: verifying many small batches costs more."""
+    pending: list[tuple[np.ndarray, np.ndarray]] = []
+    size = 0
+    for first, second in batches:
+        pending.append((first, second))
+        size += len(first)
+        if size >= _PAIR_BATCH:
+            yield np.concatenate([f for f, _ in pending]), np.concatenate([g for _, g in pending])
+            pending, size = [], 0
+    if pending:
+        yield np.concatenate([f for f, _ in pending]), np.concatenate([g for _, g in pending])
+
+
 def _word_counts(sets: _Sets) -> np.ndarray:
     """Number of rows containing each word."""
     return np.bincount(sets.tokens, minlength=sets.vocabulary)
 
 
-def _self_candidates(packed: np.ndarray, row_bits: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def _self_candidates(packed: np.ndarray, prefixes: _Prefixes, row_bits: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Row pairs i < j with a common key, in batches of bounded size. Sorts `packed` in place."""
     packed.sort()
     shared = packed[_has_equal_neighbour(packed, row_bits)]  # usually a tiny fraction of the keys
     starts, lengths = _runs(shared >> row_bits)
     rows = shared & ((1 << row_bits) - 1)  # ascending within each run
-    short = lengths <= _LONG_RUN
+    vocabulary = prefixes.words.vocabulary
+    keys = shared[starts] >> row_bits
+    # A long run of a known pair of words is split by the words its rows share next.
+    refine = (lengths > _REFINE_RUN) & _exact_keys(vocabulary, row_bits) & (keys // vocabulary != keys % vocabulary)
+    for runs in _batches(lengths[refine], _BLOCK):  # bounds the refinement's arrays
+        last_words = keys[refine][runs] % vocabulary
+        yield from _refined_candidates(
+            prefixes, starts[refine][runs], lengths[refine][runs], rows, last_words, row_bits
+        )
+    short = (lengths <= _LONG_RUN) & ~refine
     for runs in _batches(lengths[short] * (lengths[short] - 1) // 2, _PAIR_BATCH):
         p, q = _pairs_within_runs(starts[short][runs], lengths[short][runs])
         yield _distinct_pairs(rows[p], rows[q], row_bits)
     # A key many rows share: all its pairs at once might not fit in memory, so go block by block.
-    for start, length in zip(starts[~short].tolist(), lengths[~short].tolist(), strict=True):
+    long = (lengths > _LONG_RUN) & ~refine
+    for start, length in zip(starts[long].tolist(), lengths[long].tolist(), strict=True):
         members = rows[start : start + length]
         for i in range(0, length, _LONG_RUN):
             for j in range(i, length, _LONG_RUN):
@@ -509,6 +566,94 @@ def _self_candidates(packed: np.ndarray, row_bits: int) -> Iterator[tuple[np.nda
                 else:
                     p, q = np.divmod(np.arange(len(first) * len(second)), len(second))
                 yield _distinct_pairs(first[p], second[q], row_bits)
+
+
+def _refined_candidates(
+    prefixes: _Prefixes,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    rows: np.ndarray,
+    last_words: np.ndarray,
+    row_bits: int,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The pairs of long runs of pair keys that can still match, found by extending the keys word by word.
+
+    Template text makes long runs: two common words of one stock phrase are in the prefixes of
+    thousands of rows, and pairing them all is quadratic. But a pair whose first k shared words
+    are a run's key words and that shares more than k words shares its (k+1)-th word too, and
+    that word lies after the key's last word and among the row's first ``size - alpha + k``
+    shareable words (at least ``alpha - k - 1`` shared words follow it). So each run is split
+    by that next word, level by level, until its groups are short; rows with ``alpha <= k``,
+    which can match on the k key words alone, are also paired within their group directly.
+    """
+    words = prefixes.words
+    group = np.repeat(np.arange(len(starts)), lengths)
+    member = rows[np.repeat(starts, lengths) + _ranges(lengths)]
+    # Where each member has the key's last word: among its pair-key prefix.
+    span = prefixes.length[member]
+    at = np.repeat(words.indptr[member], span) + _ranges(span)
+    found = words.tokens[at] == np.repeat(np.repeat(last_words, lengths), span)
+    position = (at - np.repeat(words.indptr[member], span))[found]
+    level = 2
+    while len(member):
+        direct = prefixes.alpha[member] <= level
+        yield from _group_pairs(prefixes, group[direct], member[direct], position[direct], level, row_bits)
+        group, member, position = _next_word(prefixes, group, member, position, level)
+        level += 1
+        starts, lengths = _runs(group)
+        short = np.repeat(lengths <= _REFINE_RUN, lengths)
+        yield from _group_pairs(prefixes, group[short], member[short], position[short], level, row_bits)
+        group, member, position = group[~short], member[~short], position[~short]
+
+
+def _next_word(
+    prefixes: _Prefixes, group: np.ndarray, member: np.ndarray, position: np.ndarray, level: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each member under each word that may be its (level+1)-th shared word, as new groups sorted by (group, row).
+
+    A new group whose members all hold one same word between the key's last word and the
+    group's word is dropped: any pair in it shares that earlier word, so its (level+1)-th shared
+    word is not this one, and the pair is in that word's group. Without this, members sharing a
+    stock phrase would meet again under every later word of the phrase.
+    """
+    words = prefixes.words
+    end = np.minimum(words.sizes[member] - prefixes.alpha[member] + level, words.sizes[member] - 1)
+    count = np.maximum(end - position, 0)
+    step = _ranges(count)
+    next_position = np.repeat(position, count) + 1 + step
+    member = np.repeat(member, count)
+    at = words.indptr[member] + next_position
+    # The member's word just before this one, when it is after the key's last word (-1 when not).
+    before = np.where(step > 0, words.tokens[at - 1], -1)
+    keys = np.repeat(group, count) * words.vocabulary + words.tokens[at]
+    order = np.argsort(keys, kind="stable")  # stable: members stay ascending within a group
+    new_group = np.cumsum(_run_starts(keys[order])) - 1
+    starts, lengths = _runs(new_group)
+    before = before[order]
+    same = np.minimum.reduceat(before, starts) == np.maximum.reduceat(before, starts) if len(starts) else before
+    keep = ~np.repeat(same & (before[starts] >= 0), lengths)
+    return new_group[keep], member[order][keep], next_position[order][keep]
+
+
+def _group_pairs(
+    prefixes: _Prefixes, group: np.ndarray, member: np.ndarray, position: np.ndarray, level: int, row_bits: int
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The pairs within each group (`group` sorted, members ascending in it) that may match, in batches.
+
+    A pair is only looked for in the group of its first `level` shared words, the last of
+    which each member holds at `position`: so besides those, it can share at most the words
+    after them (the positional filter), and a pair that could not reach J > threshold even then
+    is left out here; if those were not its first shared words, another group has it.
+    """
+    starts, lengths = _runs(group)
+    words = prefixes.words
+    for runs in _batches(lengths * (lengths - 1) // 2, _PAIR_BATCH):
+        p, q = _pairs_within_runs(starts[runs], lengths[runs])
+        first, second = member[p], member[q]
+        rest = np.minimum(words.sizes[first] - position[p], words.sizes[second] - position[q]) - 1
+        most = level + rest
+        possible = most / (prefixes.sizes[first] + prefixes.sizes[second] - most) > prefixes.threshold
+        yield _distinct_pairs(first[possible], second[possible], row_bits)
 
 
 def _distinct_pairs(first: np.ndarray, second: np.ndarray, row_bits: int) -> tuple[np.ndarray, np.ndarray]:
