@@ -6,8 +6,9 @@ For each N, a fresh project copy gets one batch of N synthetic statements (bench
 text, label, a source_id per 3 statements) in data/raw/, with train.mode streaming and
 select.enabled false. Each stage runs through DVC, one at a time (`dvc repro -s clean`, then
 split, select, train@stance), while a sampler records the peak RSS of the whole process tree
-(DVC itself included, ~100 MiB) every 50 ms. Prints one row per stage and N, and the growth
-factor from the smallest N to the largest (linear scaling: about the ratio of the Ns).
+(DVC itself included, ~100 MiB) every 50 ms. Prints one row per stage and N, with the 1-minute
+load average before it, and the growth factor from the smallest N to the largest (linear
+scaling: about the ratio of the Ns).
 Targets (issue #13): clean and split each ≤ 60 s and ≤ 2 GiB at 1M.
 """
 
@@ -103,16 +104,17 @@ def main() -> None:
     args = parser.parse_args()
     sizes = args.n or [100_000, 1_000_000]
     results: dict[int, dict[str, tuple[float, float]]] = {}
-    print("| N | stage | seconds | peak RSS MiB | output |\n|---:|---|---:|---:|---|")
+    print("| N | stage | seconds | peak RSS MiB | load | output |\n|---:|---|---:|---:|---:|---|")
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix="stance-scale-") as folder:
             repo = Path(folder)
             make_project(repo, n)
             results[n] = {}
             for stage in STAGES:
+                load = os.getloadavg()[0]  # other work on the machine stretches the wall time
                 seconds, rss, last = timed(repo, ["dvc", "repro", "-s", stage])
                 results[n][stage] = (seconds, rss)
-                print(f"| {n:,} | {stage} | {seconds:.1f} | {rss:.0f} | {last[:70]} |", flush=True)
+                print(f"| {n:,} | {stage} | {seconds:.1f} | {rss:.0f} | {load:.1f} | {last[:70]} |", flush=True)
     if len(sizes) > 1:
         small, large = min(sizes), max(sizes)
         print(f"\ngrowth from {small:,} to {large:,} statements (x{large / small:.0f}):")

@@ -195,3 +195,16 @@ def test_the_pairwise_comparison_is_not_vacuous():
         _, summary = assign_sides(documents, batches, links, SplitParams(seed=seed, near_duplicate_threshold=0.5))
         decided = {key: count + summary[key] for key, count in decided.items()}
     assert min(decided.values()) >= 10, decided
+
+
+def test_copies_cost_no_pairs():
+    """30,000 copies of one text are 450 million pairs, counted but never listed: all follow the first document."""
+    n = 30_000
+    texts = ["we will respond with force"] * (n - 3) + ["unrelated words here"] * 3
+    documents = np.array([f"doc{i // 3}" for i in range(n)], dtype=object)
+    links = near_duplicate_sets(texts, 0.8)
+    in_test, summary = assign_sides(documents, np.zeros(n), links, SplitParams(seed=1))
+    assert summary["near_duplicate_pairs"] == (n - 3) * (n - 4) // 2 + 3
+    assert summary["near_duplicate_pairs_across_sides"] == 0
+    assert summary["documents_following_a_near_duplicate"] == n // 3 - 2
+    assert len(set(in_test[: n - 3])) == 1

@@ -118,6 +118,7 @@ class _PlacedSides:
         return sides
 
     def place(self, statements: list[int], side: int) -> None:
+        """Record that `statements` went to `side`."""
         for statement in statements:
             group = self.set_of[statement]
             if not self.own[group] & side:
