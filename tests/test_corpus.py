@@ -58,3 +58,13 @@ def test_rounds_revise_and_the_clean_stage_has_real_work(cleaned):
 
 def test_corpus_is_not_too_easy(cleaned):
     assert difficulty(cleaned.statements, seed=42) < 0.95
+
+
+def test_the_vocabulary_size_is_countvectorizers_without_its_matrix():
+    import pandas as pd
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from stance.stages.datacard import vocabulary_size
+
+    texts = pd.Series(["We WILL respond, if needed.", "They warn: we will not.", "", "Ça va? 2024 a-b"])
+    assert vocabulary_size(texts) == len(CountVectorizer(lowercase=True).fit(texts).vocabulary_)

@@ -14,7 +14,7 @@ import re
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -540,11 +540,13 @@ def _defuse(value):
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
-def read_frame(path: Path) -> pd.DataFrame:
-    """A table this pipeline wrote earlier, every cell as text."""
+def read_frame(path: Path, columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """A table this pipeline wrote earlier, every cell as text; only those of `columns` it has, if given
+    (a stage that needs a few columns of a million-row table does not hold the rest)."""
     if not Path(path).is_file():
         raise StanceError(f"{path}: not found (run the earlier stages: `dvc repro`)")
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    wanted = None if columns is None else set(columns).__contains__
+    return pd.read_csv(path, dtype=str, keep_default_na=False, usecols=wanted)
 
 
 def read_json(path: Path) -> dict:

@@ -34,11 +34,14 @@ def test_long_lists_of_label_changes_are_cut_with_a_line_saying_so():
 
 
 def test_diagnostics_above_the_refit_limit_get_one_line_each(tmp_path):
-    from stance.stages.report import read_columns, refits_skipped
+    from stance.io import read_frame
+    from stance.stages.report import refits_skipped
 
     assert refits_skipped(100_000, 100_000) is None
     line = refits_skipped(800_000, 100_000)
     assert line == "skipped: 800000 training statements is above evaluate.refit_limit (100000)."
     table = tmp_path / "statements.csv"
     table.write_text("statement_id,text,label,date\ns1,Some text,threat,\n", encoding="utf-8")
-    assert read_columns(table, ("label", "date", "domain")).to_dict("records") == [{"label": "threat", "date": ""}]
+    assert read_frame(table, columns=("label", "date", "domain")).to_dict("records") == [
+        {"label": "threat", "date": ""}
+    ]

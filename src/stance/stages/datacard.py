@@ -25,6 +25,11 @@ from stance.similarity import max_jaccard
 # word + char TF-IDF fits made the stage take 8.5 minutes and 2.7 GiB (benchmarks/bench_repro.py).
 # Above this the card says "not computed (above 20000 statements)".
 DIFFICULTY_LIMIT = 20_000
+# The columns of data/clean/statements.csv the card reads (not text_original, votes, …: a million rows of them).
+STATEMENT_COLUMNS = (
+    *("statement_id", "text", "label", "tone", "source_id", "speaker_state", "speaker_role", "topic"),
+    *("domain", "duplicate_of"),
+)
 CUE_WORDS = {
     "will": r"\bwill\b",
     "would": r"\bwould\b",
@@ -69,7 +74,7 @@ def corpus_figures(statements: pd.DataFrame, agreement: dict, ledger: dict, seed
         else "(no pair shares 20 statements)",
         "length": f"mean {words.mean():.1f} words (median {words.median():.0f}, min {words.min()}, "
         f"max {words.max()}); {(words <= 10).mean():.0%} have at most 10 words, {(words >= 30).mean():.0%} at least 30",
-        "vocabulary": str(len(CountVectorizer(lowercase=True).fit(statements["text"]).vocabulary_)),
+        "vocabulary": str(vocabulary_size(statements["text"])),
         "max_jaccard": f"{diversity['max_jaccard']:.2f}",
         "top_opening": f"{diversity['top_opening']!r} ({diversity['top_opening_share']:.1%})",
         "cue_shares": _cue_shares(statements),
@@ -77,6 +82,15 @@ def corpus_figures(statements: pd.DataFrame, agreement: dict, ledger: dict, seed
         if len(statements) <= DIFFICULTY_LIMIT
         else f"not computed (above {DIFFICULTY_LIMIT} statements)",
     }
+
+
+def vocabulary_size(texts: pd.Series) -> int:
+    """Distinct lowercased word tokens (CountVectorizer's): the len of its fitted vocabulary_, without the
+    document-term matrix it builds on the way (hundreds of MB at a million statements)."""
+    analyse, seen = CountVectorizer(lowercase=True).build_analyzer(), set()
+    for text in texts:
+        seen.update(analyse(text))
+    return len(seen)
 
 
 def diversity_checks(statements: pd.DataFrame) -> dict:
@@ -143,7 +157,7 @@ def run(params: Params, args=None) -> None:
     """The statements, agreement and ledger → data/README.md."""
     card = render_card(
         paths.DATA_CARD_TEMPLATE.read_text(encoding="utf-8"),
-        read_frame(paths.STATEMENTS),
+        read_frame(paths.STATEMENTS, columns=STATEMENT_COLUMNS),
         read_json(paths.AGREEMENT),
         read_json(paths.CLEAN_LEDGER),
         params.split.seed,

@@ -495,13 +495,6 @@ def previous_comparison(params: Params, current: pd.DataFrame, split: dict) -> d
     return {**revision, **result}
 
 
-def read_columns(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
-    """Those of `columns` that a table this pipeline wrote has, every cell as text."""
-    if not Path(path).is_file():
-        return read_frame(path)  # the usual "not found: run the earlier stages" error
-    return pd.read_csv(path, dtype=str, keep_default_na=False, usecols=lambda name: name in columns)
-
-
 def refits_skipped(n_train: int, limit: int) -> str | None:
     """The line the stages print when they skip their refits above evaluate.refit_limit (stance.models), or None."""
     if n_train > limit:
@@ -538,7 +531,7 @@ def run(params: Params, args=None) -> None:
         "ablation": paths.ABLATION_FIGURE,
         "active_learning": paths.ACTIVE_LEARNING_FIGURE,
     }
-    statements = read_columns(paths.STATEMENTS, STATEMENT_COLUMNS)
+    statements = read_frame(paths.STATEMENTS, columns=STATEMENT_COLUMNS)
     timeline = write_timeline(statements, params)
     if timeline is not None:
         figures["timeline"] = paths.TIMELINE_FIGURE

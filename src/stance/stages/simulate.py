@@ -11,20 +11,11 @@ shipped recipe does, bar one adjacent swap, with the same winner (benchmarks/ben
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
 from stance import paths
 from stance.config import Params, SimulateParams, TrainParams
 from stance.io import read_frame, write_csv, write_json
-
-
-def read_columns(path: Path, columns: list[str]) -> pd.DataFrame:
-    """Only `columns` of a split: the rest of a million-row split would be held for nothing."""
-    if not Path(path).is_file():
-        return read_frame(path)  # the usual "not found: run the earlier stages" error
-    return pd.read_csv(path, dtype=str, keep_default_na=False, usecols=columns)
 
 
 def simulation_recipe(settings: SimulateParams) -> TrainParams:
@@ -87,7 +78,7 @@ def run(params: Params, args=None) -> None:
     settings = params.simulate
     recipe = simulation_recipe(settings)
     started = time.perf_counter()
-    train, test = (read_columns(path, ["text", "label"]) for path in (paths.TRAIN, paths.TEST))
+    train, test = (read_frame(path, columns=("text", "label")) for path in (paths.TRAIN, paths.TEST))
     runs, curves, summary = simulate_strategies(train, test, recipe, settings)
     write_csv(runs, paths.ACTIVE_LEARNING_RUNS)
     write_csv(curves, paths.ACTIVE_LEARNING)
