@@ -318,3 +318,16 @@ def test_remembered_cue_vectors_equal_fresh_ones_and_memory_stays_bounded(monkey
     assert np.array_equal(cues.transform(texts).toarray(), fresh)
     assert np.array_equal(cues.transform(texts[::-1]).toarray(), fresh[::-1])
     assert len(features._analyser(tuple(patterns.items()))._memory) <= 3
+
+
+def test_remembered_masks_follow_each_vocabulary(monkeypatch):
+    monkeypatch.setattr(features, "_MEMORY", 2)
+    texts = ["Borovia said 12 ships left Velmar.", "The Ministry of Borovia spoke.", "Velmar waits."]
+    broad = NameMasker().fit(["the ministry of borovia", "velmar"])
+    narrow = NameMasker().fit(["the ministry"])
+    expected_broad = ["Borovia said 0 ships left Velmar.", "The Ministry of Borovia spoke.", "Velmar waits."]
+    expected_narrow = ["Xname said 0 ships left Xname.", "The Ministry of Xname spoke.", "Xname waits."]
+    for _ in range(2):  # alternating vocabularies, then again from memory
+        assert broad.transform(texts) == expected_broad
+        assert narrow.transform(texts) == expected_narrow
+        assert NameMasker().fit(["the ministry"]).transform(texts[::-1]) == expected_narrow[::-1]

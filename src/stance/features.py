@@ -711,6 +711,14 @@ _DIGITS = re.compile(r"\d+")
 _LOWER_WORD = re.compile(r"\b[a-z][\w'\-]*")
 
 
+@functools.lru_cache(maxsize=1)
+def _masked_texts(placeholder: str, vocabulary: tuple[str, ...]) -> dict[str, str]:
+    """The masked texts of one fitted vocabulary: a model's word and char blocks mask the same
+    statements with equal vocabularies (both fitted on the training texts), so the second finds
+    them done. One vocabulary is kept at a time, up to _MEMORY texts."""
+    return {}
+
+
 class NameMasker(TransformerMixin, BaseEstimator):
     """Replace names and numbers with placeholders before n-gram features are built.
 
@@ -735,7 +743,16 @@ class NameMasker(TransformerMixin, BaseEstimator):
             word = match.group(0)
             return word if word.lower() in known else self.placeholder
 
-        return [_DIGITS.sub("0", _CAPITALISED.sub(mask, str(text))) for text in texts]
+        masked = _masked_texts(self.placeholder, tuple(self.vocabulary_))
+        if len(masked) >= _MEMORY:
+            masked.clear()
+        out = []
+        for text in map(str, texts):
+            done = masked.get(text)
+            if done is None:
+                done = masked[text] = _DIGITS.sub("0", _CAPITALISED.sub(mask, text))
+            out.append(done)
+        return out
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         return np.asarray(input_features if input_features is not None else ["text"], dtype=object)
