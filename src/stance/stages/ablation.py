@@ -76,9 +76,9 @@ def run(params: Params, args=None) -> None:
     from stance.plots import bars_figure, message_figure, save_figure
 
     external = {Path(p).stem: read_external(Path(p), params.clean) for p in params.evaluate.external}
-    datasets = {"test": read_frame(paths.TEST), **external}
+    datasets = {"test": read_frame(paths.TEST, columns=("text", "label")), **external}
     recipe = chosen_recipe(params.train, read_json(paths.SELECTION))
-    train = read_frame(paths.TRAIN)
+    train = read_frame(paths.TRAIN, columns=("text", "label", "domain"))
     skipped = refits_skipped(recipe, len(train), params.evaluate.refit_limit)
     if skipped:
         write_csv(pd.DataFrame(columns=["variant", "dataset", "n", "macro_f1", "delta"]), paths.ABLATION)

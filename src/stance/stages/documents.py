@@ -28,6 +28,6 @@ def run(params: Params, args=None) -> None:
         extracted = extract_statements(read_documents(paths.DOCUMENTS_DIR))
     else:
         extracted = pd.DataFrame(columns=["document_id", "sentence", "text", "speaker", "quote", "date", "source"])
-    pool = unlabelled_statements(extracted, read_frame(paths.STATEMENTS))
+    pool = unlabelled_statements(extracted, read_frame(paths.STATEMENTS, columns=("text",)))
     write_csv(pool, paths.EXTRACTED)
     print(f"documents: {len(extracted)} statements extracted, {len(pool)} not yet labelled → {paths.EXTRACTED}")

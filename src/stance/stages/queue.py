@@ -73,7 +73,7 @@ def run(params: Params, args=None) -> None:
     queue = annotation_queue(
         load_model(paths.MODEL, expected_labels=params.clean.labels),
         pool,
-        read_frame(paths.STATEMENTS),
+        read_frame(paths.STATEMENTS, columns=("text",)),
         params.queue.size,
         params.queue.near_duplicate_threshold,
         params.queue.strategy,

@@ -67,7 +67,7 @@ def run(params: Params, args=None) -> None:
     Model selection already scored the chosen recipe out of fold on grouped folds; those
     probabilities are reused. With selection off they are computed here (queue.suspect_folds).
     """
-    train = read_frame(paths.TRAIN)
+    train = read_frame(paths.TRAIN, columns=("statement_id", "text", "label", "domain", "source_id"))
     classes = np.array(sorted(train["label"].unique()))
     selected = read_frame(paths.SELECTION_OUT_OF_FOLD)
     if len(selected) == len(train) and (selected["statement_id"] == train["statement_id"]).all():
