@@ -6,6 +6,9 @@ filled with the tables below, so the card cannot drift from the data.
 
 from __future__ import annotations
 
+import itertools
+import re
+
 import pandas as pd
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import f1_score
@@ -55,7 +58,7 @@ def render_card(template: str, statements: pd.DataFrame, agreement: dict, ledger
 
 
 def corpus_figures(statements: pd.DataFrame, agreement: dict, ledger: dict, seed: int) -> dict[str, str]:
-    words = statements["text"].str.split().str.len()
+    words = statements["text"].str.count(r"\S+")  # str.split().str.len(), without a list per statement
     diversity = diversity_checks(statements)
     return {
         "n_statements": str(len(statements)),
@@ -97,7 +100,7 @@ def diversity_checks(statements: pd.DataFrame) -> dict:
     """Largest word-set Jaccard between distinct, unmarked statements; most common 4-word opening."""
     marked = {tuple(sorted(pair)) for pair in _marked_pairs(statements)}
     largest, pair = max_jaccard(statements["text"].tolist(), exclude=marked)
-    openings = statements["text"].str.lower().str.findall(r"[a-z']+").str[:4].str.join(" ")
+    openings = pd.Series([_opening(text) for text in statements["text"]], dtype=object)
     top = openings.value_counts()
     return {
         "max_jaccard": largest,
@@ -106,6 +109,14 @@ def diversity_checks(statements: pd.DataFrame) -> dict:
         "top_opening_share": float(top.iloc[0] / len(statements)),
         "marked_duplicates": len(marked),
     }
+
+
+_WORD = re.compile(r"[a-z']+")
+
+
+def _opening(text: str, words: int = 4) -> str:
+    """The first `words` lowercase words of a text, joined by spaces (no list of all its words)."""
+    return " ".join(match.group() for match in itertools.islice(_WORD.finditer(text.lower()), words))
 
 
 def difficulty(statements: pd.DataFrame, seed: int) -> float:
