@@ -41,3 +41,17 @@ def test_fitting_twice_gives_identical_probabilities(labelled):
     first = train_model(labelled, TrainParams(min_df=1)).predict_proba(labelled["text"].tolist())
     second = train_model(labelled, TrainParams(min_df=1)).predict_proba(labelled["text"].tolist())
     assert np.array_equal(first, second)
+
+
+def test_predictions_in_chunks_are_those_of_one_batch(labelled, monkeypatch):
+    from stance import prediction
+
+    model = train_model(labelled, TrainParams(min_df=1))
+    whole = predict_frame(model, labelled[["text"]])
+    monkeypatch.setattr(prediction, "PREDICT_CHUNK", 7)
+    chunked = predict_frame(model, labelled[["text"]])
+    assert len(labelled) > 7
+    np.testing.assert_allclose(
+        chunked.filter(like="p_").to_numpy(), whole.filter(like="p_").to_numpy(), rtol=0, atol=1e-12
+    )
+    assert chunked["predicted_label"].tolist() == whole["predicted_label"].tolist()
