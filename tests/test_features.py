@@ -331,3 +331,13 @@ def test_remembered_masks_follow_each_vocabulary(monkeypatch):
         assert broad.transform(texts) == expected_broad
         assert narrow.transform(texts) == expected_narrow
         assert NameMasker().fit(["the ministry"]).transform(texts[::-1]) == expected_narrow[::-1]
+
+
+def test_name_masker_saves_its_words_as_one_array_and_loads_them_as_a_list(tmp_path):
+    masker = NameMasker().fit(["the ministry of borovia", "velmar"])
+    save_model(masker, tmp_path / "m.skops")
+    loaded = load_model(tmp_path / "m.skops", None)
+    assert loaded.vocabulary_ == masker.vocabulary_ == ["borovia", "ministry", "of", "the", "velmar"]
+    empty = NameMasker().fit(["ONLY CAPITALS"])
+    save_model(empty, tmp_path / "e.skops")
+    assert load_model(tmp_path / "e.skops", None).vocabulary_ == []

@@ -711,6 +711,9 @@ _DIGITS = re.compile(r"\d+")
 _LOWER_WORD = re.compile(r"\b[a-z][\w'\-]*")
 
 
+_NO_WORDS = np.array([], dtype="<U1")
+
+
 @functools.lru_cache(maxsize=1)
 def _masked_texts(placeholder: str, vocabulary: tuple[str, ...]) -> dict[str, str]:
     """The masked texts of one fitted vocabulary: a model's word and char blocks mask the same
@@ -735,6 +738,18 @@ class NameMasker(TransformerMixin, BaseEstimator):
         words = {word for text in texts for word in _LOWER_WORD.findall(str(text))}
         self.vocabulary_ = sorted(words)
         return self
+
+    def __getstate__(self):
+        # skops writes a list as one JSON node per item; as an array the words are one .npy member.
+        state = dict(super().__getstate__())
+        if isinstance(state.get("vocabulary_"), list):
+            state["vocabulary_"] = np.array(state["vocabulary_"], dtype=str) if state["vocabulary_"] else _NO_WORDS
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if isinstance(getattr(self, "vocabulary_", None), np.ndarray):
+            self.vocabulary_ = [str(word) for word in self.vocabulary_]
 
     def transform(self, texts) -> list[str]:
         known = frozenset(self.vocabulary_)
