@@ -538,17 +538,18 @@ def _word_counts(sets: _Sets) -> np.ndarray:
 def _self_candidates(packed: np.ndarray, prefixes: _Prefixes, row_bits: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Row pairs i < j with a common key, in batches of bounded size. Sorts `packed` in place."""
     packed.sort()
-    shared = packed[_has_equal_neighbour(packed, row_bits)]  # usually a tiny fraction of the keys
+    shared = packed[_has_equal_neighbour(packed, row_bits)]  # on template text, most of the keys
+    del packed  # when the caller kept no reference, its memory is free before the pairs are made
     starts, lengths = _runs(shared >> row_bits)
-    rows = shared & ((1 << row_bits) - 1)  # ascending within each run
-    vocabulary = prefixes.words.vocabulary
     keys = shared[starts] >> row_bits
+    rows = shared
+    rows &= (1 << row_bits) - 1  # in place; ascending within each run
+    vocabulary = prefixes.words.vocabulary
     # A long run of a known pair of words is split by the words its rows share next.
     refine = (lengths > _REFINE_RUN) & _exact_keys(vocabulary, row_bits) & (keys // vocabulary != keys % vocabulary)
     for runs in _batches(lengths[refine], _BLOCK):  # bounds the refinement's arrays
-        last_words = keys[refine][runs] % vocabulary
         yield from _refined_candidates(
-            prefixes, starts[refine][runs], lengths[refine][runs], rows, last_words, row_bits
+            prefixes, starts[refine][runs], lengths[refine][runs], rows, keys[refine][runs], row_bits
         )
     short = (lengths <= _LONG_RUN) & ~refine
     for runs in _batches(lengths[short] * (lengths[short] - 1) // 2, _PAIR_BATCH):
@@ -573,7 +574,7 @@ def _refined_candidates(
     starts: np.ndarray,
     lengths: np.ndarray,
     rows: np.ndarray,
-    last_words: np.ndarray,
+    keys: np.ndarray,
     row_bits: int,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """The pairs of long runs of pair keys that can still match, found by extending the keys word by word.
@@ -585,15 +586,20 @@ def _refined_candidates(
     shareable words (at least ``alpha - k - 1`` shared words follow it). So each run is split
     by that next word, level by level, until its groups are short; rows with ``alpha <= k``,
     which can match on the k key words alone, are also paired within their group directly.
+    A run whose rows all hold one same word before the key's last one (other than the first)
+    is dropped: its pairs' first two shared words are not the key's, so another run has them.
     """
     words = prefixes.words
     group = np.repeat(np.arange(len(starts)), lengths)
     member = rows[np.repeat(starts, lengths) + _ranges(lengths)]
-    # Where each member has the key's last word: among its pair-key prefix.
-    span = prefixes.length[member]
-    at = np.repeat(words.indptr[member], span) + _ranges(span)
-    found = words.tokens[at] == np.repeat(np.repeat(last_words, lengths), span)
-    position = (at - np.repeat(words.indptr[member], span))[found]
+    vocabulary = words.vocabulary
+    first = _positions(words, member, prefixes.length[member], np.repeat(keys // vocabulary, lengths))
+    position = _positions(words, member, prefixes.length[member], np.repeat(keys % vocabulary, lengths))
+    starts_at = words.indptr[member]
+    before_first = np.where(first > 0, words.tokens[starts_at + np.maximum(first - 1, 0)], -1)
+    between = np.where(position - 1 > first, words.tokens[starts_at + position - 1], -1)
+    keep = ~(_held_by_all(group, before_first) | _held_by_all(group, between))
+    group, member, position = group[keep], member[keep], position[keep]
     level = 2
     while len(member):
         direct = prefixes.alpha[member] <= level
@@ -628,11 +634,24 @@ def _next_word(
     keys = np.repeat(group, count) * words.vocabulary + words.tokens[at]
     order = np.argsort(keys, kind="stable")  # stable: members stay ascending within a group
     new_group = np.cumsum(_run_starts(keys[order])) - 1
-    starts, lengths = _runs(new_group)
-    before = before[order]
-    same = np.minimum.reduceat(before, starts) == np.maximum.reduceat(before, starts) if len(starts) else before
-    keep = ~np.repeat(same & (before[starts] >= 0), lengths)
+    keep = ~_held_by_all(new_group, before[order])
     return new_group[keep], member[order][keep], next_position[order][keep]
+
+
+def _positions(words: _Sets, rows: np.ndarray, span: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Where each row holds its wanted word, which is among its first `span` words."""
+    at = np.repeat(words.indptr[rows], span) + _ranges(span)
+    found = words.tokens[at] == np.repeat(wanted, span)
+    return (at - np.repeat(words.indptr[rows], span))[found]
+
+
+def _held_by_all(group: np.ndarray, word: np.ndarray) -> np.ndarray:
+    """Per row, whether all rows of its group (`group` sorted) have the same `word`, and not -1."""
+    starts, lengths = _runs(group)
+    if not len(starts):
+        return np.zeros(0, dtype=bool)
+    same = (np.minimum.reduceat(word, starts) == np.maximum.reduceat(word, starts)) & (word[starts] >= 0)
+    return np.repeat(same, lengths)
 
 
 def _group_pairs(

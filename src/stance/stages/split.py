@@ -66,26 +66,27 @@ def assign_sides(
     statement of a document placed before it.
     """
     keys = {doc: hashed_fraction(doc, params.seed) for doc in set(documents)}
+    arrival = arrival.tolist()  # Python values: element access in the loops below is much faster
     first_arrival: dict = {}
     statements_of: dict = {}
-    for index, (doc, batch) in enumerate(zip(documents, arrival, strict=True)):
+    for index, (doc, batch) in enumerate(zip(documents.tolist(), arrival, strict=True)):
         first_arrival[doc] = min(first_arrival.get(doc, batch), batch)
         statements_of.setdefault(doc, []).append(index)
     order = sorted(first_arrival, key=lambda doc: (first_arrival[doc], keys[doc], doc))
     placed = _PlacedSides(links)
-    in_test = np.zeros(len(documents), dtype=bool)
+    side: dict = {}
     counts = {"documents_by_hash": 0, "documents_following_a_near_duplicate": 0, "documents_bridging_both_sides": 0}
     for doc in order:
         linked = placed.linked([a for a in statements_of[doc] if arrival[a] == first_arrival[doc]])
         if not linked:
-            test, how = keys[doc] < params.test_size, "documents_by_hash"
+            side[doc], how = keys[doc] < params.test_size, "documents_by_hash"
         elif linked == _TRAIN | _TEST:
-            test, how = False, "documents_bridging_both_sides"
+            side[doc], how = False, "documents_bridging_both_sides"
         else:
-            test, how = linked == _TEST, "documents_following_a_near_duplicate"
+            side[doc], how = linked == _TEST, "documents_following_a_near_duplicate"
         counts[how] += 1
-        in_test[statements_of[doc]] = test
-        placed.place(statements_of[doc], _TEST if test else _TRAIN)
+        placed.place(statements_of[doc], _TEST if side[doc] else _TRAIN)
+    in_test = np.array([side[doc] for doc in documents.tolist()], dtype=bool)
     return in_test, {
         "near_duplicate_threshold": params.near_duplicate_threshold,
         **_pair_counts(links, in_test),
