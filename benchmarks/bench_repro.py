@@ -15,6 +15,8 @@ RSS MiB, the stage's last output line (or TIMEOUT / FAILED and the stage's last 
 
 --real uses the project's own data/raw/ batches instead of synthetic ones (for checking that a
 change leaves every output byte-identical on the shipped corpus; --keep keeps the copy).
+--reuse DIR reruns --stages (forced) in a copy kept earlier. The stages run the `stance` of this
+venv, i.e. the code of this checkout's src/ at the time each stage starts.
 """
 
 from __future__ import annotations
@@ -181,22 +183,27 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1200.0, help="seconds before a stage is killed")
     parser.add_argument("--stages", help="comma-separated stages to run (default: all, in dvc.yaml's order)")
     parser.add_argument("--keep", type=Path, help="build the copy here and keep it (must not exist)")
+    parser.add_argument("--reuse", type=Path, help="rerun stages (dvc repro -f -s) in a copy built and kept earlier")
     args = parser.parse_args()
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="stance-repro-"))
+    folder = args.reuse or args.keep or Path(tempfile.mkdtemp(prefix="stance-repro-"))
     try:
-        started = time.perf_counter()
-        make_project(folder, args.n, real=args.real)
-        size = "the shipped corpus" if args.real else f"{args.n:,} synthetic statements"
-        print(f"project with {size} in {folder} ({time.perf_counter() - started:.0f} s)", flush=True)
+        if args.reuse:
+            print(f"rerunning stages in {folder}", flush=True)
+        else:
+            started = time.perf_counter()
+            make_project(folder, args.n, real=args.real)
+            size = "the shipped corpus" if args.real else f"{args.n:,} synthetic statements"
+            print(f"project with {size} in {folder} ({time.perf_counter() - started:.0f} s)", flush=True)
         print("| stage | seconds | peak RSS MiB | output |\n|---|---:|---:|---|", flush=True)
         stages = args.stages.split(",") if args.stages else stage_names(folder)
         for stage in stages:
-            seconds, rss, status, output = timed(folder, ["dvc", "repro", "-s", stage], args.timeout)
+            command = ["dvc", "repro", "-s", *(["-f"] if args.reuse else []), stage]
+            seconds, rss, status, output = timed(folder, command, args.timeout)
             shown = last_line(stage, output) if status == "ok" else f"{status}: {' | '.join(output.splitlines()[-3:])}"
             print(f"| {stage} | {seconds:.1f} | {rss:.0f} | {shown[:160]} |", flush=True)
         print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     finally:
-        if not args.keep:
+        if not (args.keep or args.reuse):
             shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -39,7 +39,7 @@ def test_diagnostics_above_the_refit_limit_get_one_line_each(tmp_path):
 
     assert refits_skipped(100_000, 100_000) is None
     line = refits_skipped(800_000, 100_000)
-    assert line == "skipped: 800000 training statements is above evaluate.refit_limit (100000)."
+    assert line == "skipped: 800000 training statements is above evaluate.refit_limit (100000)"
     table = tmp_path / "statements.csv"
     table.write_text("statement_id,text,label,date\ns1,Some text,threat,\n", encoding="utf-8")
     assert read_frame(table, columns=("label", "date", "domain")).to_dict("records") == [

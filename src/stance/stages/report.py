@@ -147,7 +147,7 @@ def build_sections(r: ReportInputs) -> list[Section]:
                 ]
                 if k in fig
             ]
-            + ([f"Learning curve {r.skipped}"] if r.skipped else []),
+            + ([f"Learning curve {r.skipped}."] if r.skipped else []),
         ),
         Section(
             "Tone (second task, same split)",
@@ -201,7 +201,7 @@ def build_sections(r: ReportInputs) -> list[Section]:
             "Cue-family ablation",
             [
                 "macro-F1 with each codebook cue family removed (refitted on the training split).",
-                *([f"Ablation {r.skipped}"] if r.skipped else [r.ablation]),
+                *([f"Ablation {r.skipped}."] if r.skipped else [r.ablation]),
                 *([Figure(fig["ablation"], "ablation")] if "ablation" in fig else []),
             ],
         ),
@@ -214,7 +214,7 @@ def build_sections(r: ReportInputs) -> list[Section]:
             "Suspect labels (re-check these first)",
             [
                 *(
-                    [f"Suspect labels {r.skipped} (with select.enabled, selection's out-of-fold probabilities serve)."]
+                    [f"Suspect labels {r.skipped} (with select.enabled they reuse its out-of-fold probabilities)."]
                     if r.skipped and not r.chosen.get("folds")
                     else [
                         f"{len(r.suspects)} training statements whose given label is unlikely under out-of-fold "
@@ -498,7 +498,7 @@ def previous_comparison(params: Params, current: pd.DataFrame, split: dict) -> d
 def refits_skipped(n_train: int, limit: int) -> str | None:
     """The line the stages print when they skip their refits above evaluate.refit_limit (stance.models), or None."""
     if n_train > limit:
-        return f"skipped: {n_train} training statements is above evaluate.refit_limit ({limit})."
+        return f"skipped: {n_train} training statements is above evaluate.refit_limit ({limit})"
     return None
 
 
