@@ -63,30 +63,39 @@ def assign_sides(
     """Whether each statement is in test, and counts of how the near-duplicate rule decided.
 
     A document's links are those of its founding statements (of its first batch) to any
-    statement of a document placed before it.
+    statement of a document placed before it. Documents without a statement that could link
+    to another (most of them) are decided by their hash at once; only the others are placed
+    one by one, in the rule's order.
     """
-    keys = {doc: hashed_fraction(doc, params.seed) for doc in set(documents)}
-    arrival = arrival.tolist()  # Python values: element access in the loops below is much faster
-    first_arrival: dict = {}
-    statements_of: dict = {}
-    for index, (doc, batch) in enumerate(zip(documents.tolist(), arrival, strict=True)):
-        first_arrival[doc] = min(first_arrival.get(doc, batch), batch)
-        statements_of.setdefault(doc, []).append(index)
-    order = sorted(first_arrival, key=lambda doc: (first_arrival[doc], keys[doc], doc))
+    codes, names = pd.factorize(pd.Series(documents, dtype=object))
+    batches = pd.factorize(pd.Series(arrival, dtype=object), sort=True)[0]  # numbered in sorted order
+    first_batch = np.full(len(names), len(batches))
+    np.minimum.at(first_batch, codes, batches)
+    founding = (batches == first_batch[codes]).tolist()
+    keys = [hashed_fraction(doc, params.seed) for doc in names]
+    test = np.array(keys) < params.test_size
+    statements_of: dict[int, list[int]] = {}
+    linkable = np.flatnonzero(_linkable(links))
+    for statement, doc in zip(linkable.tolist(), codes[linkable].tolist(), strict=True):
+        statements_of.setdefault(doc, []).append(statement)
+    first_batch, names = first_batch.tolist(), names.tolist()
     placed = _PlacedSides(links)
-    side: dict = {}
-    counts = {"documents_by_hash": 0, "documents_following_a_near_duplicate": 0, "documents_bridging_both_sides": 0}
-    for doc in order:
-        linked = placed.linked([a for a in statements_of[doc] if arrival[a] == first_arrival[doc]])
-        if not linked:
-            side[doc], how = keys[doc] < params.test_size, "documents_by_hash"
-        elif linked == _TRAIN | _TEST:
-            side[doc], how = False, "documents_bridging_both_sides"
-        else:
-            side[doc], how = linked == _TEST, "documents_following_a_near_duplicate"
-        counts[how] += 1
-        placed.place(statements_of[doc], _TEST if side[doc] else _TRAIN)
-    in_test = np.array([side[doc] for doc in documents.tolist()], dtype=bool)
+    counts = {
+        "documents_by_hash": len(names),
+        "documents_following_a_near_duplicate": 0,
+        "documents_bridging_both_sides": 0,
+    }
+    for doc in sorted(statements_of, key=lambda doc: (first_batch[doc], keys[doc], names[doc])):
+        linked = placed.linked([a for a in statements_of[doc] if founding[a]])
+        if linked == _TRAIN | _TEST:
+            test[doc] = False
+            counts["documents_bridging_both_sides"] += 1
+        elif linked:
+            test[doc] = linked == _TEST
+            counts["documents_following_a_near_duplicate"] += 1
+        counts["documents_by_hash"] -= bool(linked)
+        placed.place(statements_of[doc], _TEST if test[doc] else _TRAIN)
+    in_test = test[codes]
     return in_test, {
         "near_duplicate_threshold": params.near_duplicate_threshold,
         **_pair_counts(links, in_test),
@@ -126,6 +135,13 @@ class _PlacedSides:
                 self.own[group] |= side
                 for other in self.indices[self.indptr[group] : self.indptr[group + 1]]:
                     self.near[other] |= side
+
+
+def _linkable(links: NearDuplicateSets) -> np.ndarray:
+    """Per statement, whether it may near-duplicate another: its word set has links, or copies that match."""
+    copies = np.bincount(links.set_of, minlength=len(links.copies_match)) > 1
+    linked = np.bincount(np.concatenate((links.first, links.second)), minlength=len(links.copies_match)) > 0
+    return (linked | (copies & links.copies_match))[links.set_of]
 
 
 def _pair_counts(links: NearDuplicateSets, in_test: np.ndarray) -> dict[str, int]:
