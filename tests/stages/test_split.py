@@ -7,7 +7,7 @@ import pytest
 from stance.config import SplitParams
 from stance.errors import StanceError
 from stance.similarity import near_duplicate_pairs, near_duplicate_sets
-from stance.stages.split import assign_sides, hashed_fraction, split_statements
+from stance.stages.split import assign_sides, hashed_fraction, placing_turn, split_statements
 
 WORDS = [f"w{i}" for i in range(3000)]
 
@@ -116,12 +116,12 @@ def test_single_class_is_refused():
 def assign_sides_by_pairs(
     documents: np.ndarray, arrival: np.ndarray, pairs: list[tuple[int, int]], params: SplitParams
 ) -> tuple[np.ndarray, dict]:
-    """The former assign_sides, verbatim: the reference the linear one must agree with."""
+    """The former assign_sides (its placing order now by placing_turn): the reference for the linear one."""
     keys = {doc: hashed_fraction(doc, params.seed) for doc in set(documents)}
     first_arrival: dict = {}
     for doc, batch in zip(documents, arrival, strict=True):
         first_arrival[doc] = min(first_arrival.get(doc, batch), batch)
-    order = sorted(first_arrival, key=lambda doc: (first_arrival[doc], keys[doc], doc))
+    order = sorted(first_arrival, key=lambda doc: (first_arrival[doc], placing_turn(doc, params.seed), doc))
     rank = {doc: position for position, doc in enumerate(order)}
     earlier_links: dict = {}
     for i, j in pairs:
@@ -208,3 +208,14 @@ def test_copies_cost_no_pairs():
     assert summary["near_duplicate_pairs_across_sides"] == 0
     assert summary["documents_following_a_near_duplicate"] == n // 3 - 2
     assert len(set(in_test[: n - 3])) == 1
+
+
+def test_near_duplicates_follow_earlier_documents_into_test_at_the_test_size_rate():
+    """Placing order is independent of sides, so a linked pair lands in test with probability test_size."""
+    n = 3000
+    texts = [f"statement {i} about topic {i} in round {i}" for i in range(n)] * 2
+    documents = np.array([f"doc{i}" for i in range(2 * n)], dtype=object)
+    in_test, summary = assign_sides(documents, np.zeros(2 * n), near_duplicate_sets(texts, 0.8), SplitParams(seed=3))
+    assert summary["documents_following_a_near_duplicate"] == n
+    assert np.array_equal(in_test[:n], in_test[n:])
+    assert abs(in_test.mean() - 0.2) < 0.03, in_test.mean()
