@@ -15,6 +15,7 @@ Targets (issue #13): clean and split each ≤ 60 s and ≤ 2 GiB at 1M.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
@@ -65,18 +66,15 @@ def make_project(folder: Path, n: int) -> None:
             subprocess.run(command, cwd=folder, check=True, env=environment())
 
 
-def timed(folder: Path, command: list[str]) -> tuple[float, float, str]:
-    """Seconds, peak RSS (MiB) of the whole process tree, and the last line printed."""
+@contextlib.contextmanager
+def sampled_peak(pid: int):
+    """A one-item list that holds the peak RSS (bytes) of the process tree of pid, sampled every 50 ms."""
     import psutil
 
-    start = time.perf_counter()
-    process = subprocess.Popen(
-        command, cwd=folder, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
     peak, done = [0], threading.Event()
 
     def sample():
-        root = psutil.Process(process.pid)
+        root = psutil.Process(pid)
         while not done.is_set():
             try:
                 tree = [root, *root.children(recursive=True)]
@@ -87,9 +85,21 @@ def timed(folder: Path, command: list[str]) -> tuple[float, float, str]:
 
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
-    output = process.communicate()[0]
-    done.set()
-    thread.join()
+    try:
+        yield peak
+    finally:
+        done.set()
+        thread.join()
+
+
+def timed(folder: Path, command: list[str]) -> tuple[float, float, str]:
+    """Seconds, peak RSS (MiB) of the whole process tree, and the last line printed."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=folder, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    with sampled_peak(process.pid) as peak:
+        output = process.communicate()[0]
     seconds = time.perf_counter() - start
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{output[-2000:]}")

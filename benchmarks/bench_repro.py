@@ -27,7 +27,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -38,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from bench_pipeline import FILES, environment  # noqa: E402
+from bench_pipeline import FILES, environment, sampled_peak  # noqa: E402
 
 TONES = {"threat": "hostile", "warning": "hostile", "neutral": "neutral"}
 ROLES = ("foreign ministry", "defence ministry", "president", "prime minister", "military", "ambassador")
@@ -126,8 +125,6 @@ def make_project(folder: Path, n: int, real: bool = False) -> None:
 
 def timed(folder: Path, command: list[str], timeout: float) -> tuple[float, float, str, str]:
     """Seconds, peak RSS (MiB) of the process tree, status (ok / TIMEOUT / FAILED) and the output."""
-    import psutil
-
     start = time.perf_counter()
     process = subprocess.Popen(
         command,
@@ -138,28 +135,13 @@ def timed(folder: Path, command: list[str], timeout: float) -> tuple[float, floa
         text=True,
         start_new_session=True,
     )
-    peak, done = [0], threading.Event()
-
-    def sample():
-        root = psutil.Process(process.pid)
-        while not done.is_set():
-            try:
-                tree = [root, *root.children(recursive=True)]
-                peak[0] = max(peak[0], sum(p.memory_info().rss for p in tree if p.is_running()))
-            except psutil.Error:
-                pass
-            done.wait(0.05)
-
-    thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
     status = "ok"
-    try:
-        output = process.communicate(timeout=timeout)[0]
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, 9)  # the stage's own session: DVC and the stage it started
-        output, status = process.communicate()[0], "TIMEOUT"
-    done.set()
-    thread.join()
+    with sampled_peak(process.pid) as peak:
+        try:
+            output = process.communicate(timeout=timeout)[0]
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)  # the stage's own session: DVC and the stage it started
+            output, status = process.communicate()[0], "TIMEOUT"
     if status == "ok" and process.returncode != 0:
         status = "FAILED"
     return time.perf_counter() - start, peak[0] / 2**20, status, output
