@@ -14,7 +14,7 @@ from stance.persist import load_model, save_model
 
 WORDS = ["the", "ministry", "will", "respond", "if", "drills", "continue", "Borovia's", "don't", "0", "42", "naïve"]
 ODD = ["", " ", "a", "I  am\there\nnow", "ÇAFÉ naïve", "emoji 😀 ok 😀😀", "中文 字符 测试", "x y z", "İstanbul"]
-ODD += ["\u2028a\u2029b", "tab\tsep", "don't 'quote' 'a'"]
+ODD += ["\u2028a\u2029b", "tab\tsep", "don't 'quote' 'a'", "nul\x00 in\x00side \x00", "\x00"]
 SETTINGS = [
     {"analyzer": "char_wb", "ngram_range": (2, 5), "min_df": 2, "sublinear_tf": True},
     {"analyzer": "char_wb", "ngram_range": (1, 3)},

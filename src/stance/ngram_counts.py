@@ -9,8 +9,8 @@ CountVectorizer builds, entry for entry and in the same index order: same analys
 vocabulary (numbered in the order its loop meets the terms), same counts.
 
 Codes: a character n-gram packs 12 bits per character (n <= 5) under a length tag; an n-gram
-with a character beyond U+0FFF (CJK, emoji), which 12 bits cannot hold, is coded by a table of
-its strings instead. A word n-gram packs the ids of its tokens, 20 bits each (n <= 3).
+with a character beyond U+0FFF (CJK, emoji), which 12 bits cannot hold, or with U+0000, which
+unpacking would take for padding, is coded by a table of its strings instead. A word n-gram packs the ids of its tokens, 20 bits each (n <= 3).
 Whatever this does not cover (longer n-grams, more than a million distinct tokens, texts that
 are not strings, lone surrogates, tokens holding spaces) raises Unsupported, and the caller
 falls back to scikit-learn's own loop.
@@ -90,8 +90,9 @@ class CharWbCodes:
             places.append(these)
         codes, places = _joined(codes), _joined(places)
         sizes = codes >> 60
-        if points.max(initial=0) >= _PACKABLE:
-            self._recode_unpackable(codes, places, sizes, points, padded, grow)
+        unpackable = (points >= _PACKABLE) | (points == 0)
+        if unpackable.any():
+            self._recode_unpackable(codes, places, sizes, unpackable, padded, grow)
         rows = np.repeat(word_rows, lengths)[places]
 
         def order(at: np.ndarray) -> tuple:  # word by word; within a word by n, then by offset
@@ -99,9 +100,10 @@ class CharWbCodes:
 
         return Grams(rows, codes, order)
 
-    def _recode_unpackable(self, codes, places, sizes, points, padded: str, grow: bool) -> None:
-        """Give n-grams holding a character beyond U+0FFF their code from the string table."""
-        wide = np.concatenate(([0], np.cumsum(points >= _PACKABLE)))
+    def _recode_unpackable(self, codes, places, sizes, unpackable, padded: str, grow: bool) -> None:
+        """Give n-grams holding a character beyond U+0FFF, or U+0000 (which decoding would drop as
+        padding), their code from the string table."""
+        wide = np.concatenate(([0], np.cumsum(unpackable)))
         odd = np.flatnonzero(wide[places + sizes] > wide[places])
         for at, start, size in zip(odd.tolist(), places[odd].tolist(), sizes[odd].tolist(), strict=True):
             codes[at] = self._odd_code(padded[start : start + size], grow)
@@ -116,7 +118,7 @@ class CharWbCodes:
         """The code of each term (a vocabulary's), as grams() would give its occurrences."""
         codes = np.empty(len(terms), dtype=np.int64)
         for at, term in enumerate(terms):
-            if len(term) <= _MAX_CHARS and all(ord(char) < _PACKABLE for char in term):
+            if len(term) <= _MAX_CHARS and all(0 < ord(char) < _PACKABLE for char in term):
                 codes[at] = _pack(map(ord, term), _CHAR_BITS) | (len(term) << 60)
             else:
                 codes[at] = self._odd_code(term, grow=True)
