@@ -707,6 +707,11 @@ def _is_token_char(code: int) -> bool:
 
 
 _CAPITALISED = re.compile(r"\b[A-Z][\w'\-]*")
+# _CAPITALISED for split, which keeps each word. "\b" before a capital (a word character) says
+# the character before it is none: tested after the capital, a search skips to capitals fast.
+_CAPITALISED_SPLIT = re.compile(r"([A-Z](?<!\w.)[\w'\-]*)")
+# Whether _DIGITS may match: one digit, and for ASCII text the same test on a plain range (faster).
+_DIGIT, _ASCII_DIGIT = re.compile(r"\d"), re.compile(r"[0-9]")
 _DIGITS = re.compile(r"\d+")
 _LOWER_WORD = re.compile(r"\b[a-z][\w'\-]*")
 
@@ -720,6 +725,24 @@ def _masked_texts(placeholder: str, vocabulary: tuple[str, ...]) -> dict[str, st
     statements with equal vocabularies (both fitted on the training texts), so the second finds
     them done. One vocabulary is kept at a time, up to _MEMORY texts."""
     return {}
+
+
+class _WordMasks(dict):
+    """A capitalised word -> itself when its lower-case form is known, else the placeholder."""
+
+    def __init__(self, placeholder: str, vocabulary: tuple[str, ...]):
+        super().__init__()
+        self.placeholder, self.known = placeholder, frozenset(vocabulary)
+
+    def __missing__(self, word: str) -> str:
+        self[word] = masked = word if word.lower() in self.known else self.placeholder
+        return masked
+
+
+@functools.lru_cache(maxsize=1)
+def _masked_words(placeholder: str, vocabulary: tuple[str, ...]) -> _WordMasks:
+    """The mask of each capitalised word seen with one fitted vocabulary (see _masked_texts)."""
+    return _WordMasks(placeholder, vocabulary)
 
 
 class NameMasker(TransformerMixin, BaseEstimator):
@@ -752,20 +775,30 @@ class NameMasker(TransformerMixin, BaseEstimator):
             self.vocabulary_ = [str(word) for word in self.vocabulary_]
 
     def transform(self, texts) -> list[str]:
-        known = frozenset(self.vocabulary_)
-
-        def mask(match: re.Match) -> str:
-            word = match.group(0)
-            return word if word.lower() in known else self.placeholder
-
-        masked = _masked_texts(self.placeholder, tuple(self.vocabulary_))
+        vocabulary = tuple(self.vocabulary_)
+        masked = _masked_texts(self.placeholder, vocabulary)
         if len(masked) >= _MEMORY:
             masked.clear()
+        words = _masked_words(self.placeholder, vocabulary)
+        if len(words) >= _MEMORY:
+            words.clear()
+        split, sub, lookup = _CAPITALISED_SPLIT.split, _DIGITS.sub, words.__getitem__
+        digit, ascii_digit = _DIGIT.search, _ASCII_DIGIT.search
         out = []
         for text in map(str, texts):
             done = masked.get(text)
             if done is None:
-                done = masked[text] = _DIGITS.sub("0", _CAPITALISED.sub(mask, text))
+                # _CAPITALISED.sub(mask, text) without a call per word: split keeps the words at
+                # the odd places, each replaced by its remembered mask.
+                parts = split(text)
+                if len(parts) > 1:
+                    parts[1::2] = map(lookup, parts[1::2])
+                    done = "".join(parts)
+                else:
+                    done = text
+                if (ascii_digit if done.isascii() else digit)(done):
+                    done = sub("0", done)
+                masked[text] = done
             out.append(done)
         return out
 
