@@ -210,6 +210,7 @@ class _Analyser:
         self.unfiltered = self.prefilter.unfiltered
         self.attribution_reach = _prefix_reach(patterns["attribution"])
         self._memory: dict[str, list[float]] = {}
+        self._markers: dict[str, tuple[bool, bool, bool]] = {}  # see _marker
 
     def remembered(self, text: str) -> list[float]:
         """cues(text), computed once per distinct text while it stays in memory.
@@ -244,7 +245,10 @@ class _Analyser:
             return family in self.unfiltered and self.patterns[family].search(sentence) is not None
         # match(sentence, pos) is the attempt search makes at pos: its lookbehind sees sentence[pos - 1].
         match = self.patterns[family].match
-        return any(match(sentence, start) for start in offsets)
+        for start in offsets:  # noqa: SIM110 (any() over a generator costs more, ~10 times a statement)
+            if match(sentence, start):
+                return True
+        return False
 
     def _finditer(self, family: str, sentence: str, starts: dict[str, list[int]]) -> Iterator[re.Match]:
         """pattern.finditer(sentence) of a family, tried only where it may start."""
@@ -336,12 +340,14 @@ class _Analyser:
         """Yield a Commitment per commitment marker followed by an act (harmful or other)."""
         p = self.patterns
         clauses = attributed = None
+        markers = self._markers
         idiom_starts, idiom_ends = [a for a, _ in idioms], [b for _, b in idioms]
         for marker in self._finditer("commitment", sentence, starts):
             start, end = marker.span()
             if _COUNTERFACTUAL.match(sentence, end):
                 continue  # "would have suspended": a past that did not happen
             said = marker.group(0)
+            marked = markers.get(said) or self._marker(said)
             window = " ".join(_words_after(sentence, end, _WINDOW_WORDS))
             harm = p["harm_action"].search(window)
             gap = window[: harm.start()] if harm else ""
@@ -351,9 +357,7 @@ class _Analyser:
             subject = _words_before(sentence, clauses.start_before(start), start, 6)
             if harm:
                 kind = "harm"
-            elif (_PASSIVE_AFTER.match(sentence, end) or _PASSIVE_MARKER.search(said)) and p["harm_action"].search(
-                " ".join(subject)
-            ):
+            elif (_PASSIVE_AFTER.match(sentence, end) or marked[2]) and p["harm_action"].search(" ".join(subject)):
                 kind, gap, agent = "harm", window[:12], "passive"  # "countermeasures will be taken"
             else:
                 verb = _main_verb(window, p["skip_word"])
@@ -373,10 +377,21 @@ class _Analyser:
                 kind=kind,
                 agent=agent,
                 negated=negated,
-                hedged=bool(p["hedge"].search(said)),
-                readiness=bool(_READINESS.search(said)),
+                hedged=marked[0],
+                readiness=marked[1],
                 span=span,
             )
+
+    def _marker(self, said: str) -> tuple[bool, bool, bool]:
+        """Whether a marker's own text is hedged, tells readiness, marks a passive (markers repeat)."""
+        if len(self._markers) >= _Prefilter._MEMORY:
+            self._markers.clear()
+        self._markers[said] = found = (
+            self.patterns["hedge"].search(said) is not None,
+            _READINESS.search(said) is not None,
+            _PASSIVE_MARKER.search(said) is not None,
+        )
+        return found
 
     def _agent(self, subject: str, sentence: str, start: int, end: int, attributed: _PrefixSearch) -> str:
         """Who carries out the act of the marker at sentence[start:end], by the clause's last words."""
@@ -578,8 +593,15 @@ class _Prefilter:
         if self.finder:
             known = self.known
             for token in self.finder.finditer(text):
-                for family in known[token.group()]:
-                    found.setdefault(family, []).append(token.start())
+                families = known[token.group()]
+                if families:
+                    start = token.start()
+                    for family in families:
+                        offsets = found.get(family)
+                        if offsets is None:
+                            found[family] = [start]
+                        else:
+                            offsets.append(start)
         return found
 
     def families(self, text: str) -> frozenset[str]:
