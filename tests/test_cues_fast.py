@@ -169,3 +169,34 @@ def test_anchored_matching_finds_what_a_search_finds(sentence):
 def test_every_sentence_family_is_anchored_in_the_shipped_lexicon(family):
     patterns = features._compile(tuple((k, tuple(v)) for k, v in sorted(load_lexicon().items())))
     assert family not in features._analyser(tuple(patterns.items())).unfiltered
+
+
+# -- clause marks read back from a marker ---------------------------------------------------------
+
+CLAUSE_PIECES = [
+    " ", "-", " - ", "--", "\u2014", "\u2013", ",", ":", ";", "(", ")", ".", "'", "\n", "\t", "\u00a0", "\u3000", "_",
+    "x", "9", "that", "as", "has", "whereas", "was", "and", "band", "but", "because", "while", "é", "will",
+]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(CLAUSE_PIECES), max_size=50).map("".join), st.randoms(use_true_random=False))
+def test_clause_starts_read_back_match_a_forward_scan_of_the_whole_sentence(sentence, rng):
+    ends = [mark.end() for mark in features._CLAUSE_START.finditer(sentence)]
+    offsets = list(range(len(sentence) + 1))
+    shuffled = rng.sample(offsets, len(offsets))  # in any order: each answer stands alone
+    ascending = sorted(rng.sample(offsets, rng.randint(0, len(offsets))))  # as markers ask, read back less
+    for order in (offsets, shuffled, ascending):
+        clauses = features._Clauses(sentence)
+        for end in order:
+            expected = max((mark for mark in ends if mark <= end), default=0)
+            assert clauses.start_before(end) == expected, end
+
+
+def test_clause_starts_in_long_dash_chains():
+    for sentence in [" - " * 7, " -" * 9 + " ", "a" + " -" * 8 + " will", "x - - - y, - - - z -  - - w"]:
+        ends = [mark.end() for mark in features._CLAUSE_START.finditer(sentence)]
+        for order in (range(len(sentence) + 1), reversed(range(len(sentence) + 1))):
+            clauses = features._Clauses(sentence)
+            for end in order:
+                assert clauses.start_before(end) == max((m for m in ends if m <= end), default=0), (sentence, end)

@@ -74,6 +74,10 @@ FEATURES = (
 _WINDOW_WORDS = 8
 _SENTENCE_END = re.compile(r"[.;!?]\s|[.;!?]$")
 _CLAUSE_START = re.compile(r"[,:;()\u2014\u2013]|\s-\s|\b(?:that|but|while|whereas|and|because|as)\b")
+# _CLAUSE_START for the reversed sentence: each alternative (and its words) reversed; see _Clauses.
+_CLAUSE_START_REVERSED = re.compile(r"[,:;()\u2014\u2013]|\s-\s|\b(?:taht|tub|elihw|saerehw|dna|esuaceb|sa)\b")
+_DASH_MARK = re.compile(r"\s-\s")
+_MARK_LENGTH = 7  # the longest match of _CLAUSE_START ("whereas")
 _OTHER_PARTY = re.compile(r"\b(?:they|them|their|you|your|he|she|his|her|those|whoever|anyone)\b")
 _AGENTLESS = re.compile(
     r"\b(?:this|that|such|these|those|which|it|consequences?|escalation|steps?|moves?|actions?|policy|"
@@ -466,25 +470,64 @@ def _main_verb(window: str, skip: re.Pattern) -> str | None:
 
 
 class _Clauses:
-    """The clause marks of a sentence, scanned once and only as far as a marker asks."""
+    """The clause marks of a sentence, read back from each marker to the mark before it.
+
+    The marks are those _CLAUSE_START.finditer(sentence) finds. A search of the reversed
+    sentence (_CLAUSE_START_REVERSED) from a marker finds the candidate mark that ends last
+    before it, without scanning the sentence from its start. Each punctuation mark and each word
+    mark is one of the scan's marks (no other mark can cover its characters). Of a chain of
+    overlapping " - " candidates (" - - - "), the forward scan takes the first, then every other
+    one: the candidate found is taken by the scan when an even number of candidates come before
+    it in its chain, otherwise the one before it is, which ends two characters earlier.
+
+    Asked for ends that do not decrease (as markers come), the search reads back only to the
+    last end asked (and a mark's length past it), so that each part of a long sentence is read
+    about once.
+    """
 
     def __init__(self, sentence: str):
-        self.marks = _CLAUSE_START.finditer(sentence)
-        self.start = 0  # after the last mark that ends by the last end asked
-        self.ahead = next(self.marks, None)  # the first mark that ends after it
+        self.sentence, self.reversed = sentence, sentence[::-1]
+        self.taken: dict[int, bool] = {}  # whether the scan takes the " - " starting here
+        self.asked, self.answer = -1, 0  # the last end asked (-1: none) and its clause start
 
     def start_before(self, end: int) -> int:
-        """Where the clause ending at `end` starts: after the last mark a scan of sentence[:end] finds.
+        """Where the clause ending at `end` starts: after the last mark of the sentence that ends by `end`.
 
-        Ends must not decrease. For an `end` not preceded by a word character (a marker's
-        start), that scan finds the marks of the whole sentence that end by `end`: a word mark
-        can neither end at `end` nor straddle it, and when " - " does, the prefix has nothing
-        after its start to find.
+        For an `end` not preceded by a word character (a marker's start), that is after the last
+        mark a scan of sentence[:end] finds: a word mark can neither end at `end` nor straddle it,
+        and when " - " does, the prefix has nothing after its start to find.
         """
-        while self.ahead is not None and self.ahead.end() <= end:
-            self.start = self.ahead.end()
-            self.ahead = next(self.marks, None)
-        return self.start
+        length = len(self.sentence)
+        if 0 <= self.asked <= end:
+            # A mark ending after the last end asked starts at most _MARK_LENGTH before it:
+            # searched up to one character further (what its closing \b looks at), it is found
+            # as in the whole sentence. Without one, the answer is the one for that end.
+            endpos, after, otherwise = length - self.asked + _MARK_LENGTH + 1, self.asked, self.answer
+        else:
+            endpos, after, otherwise = length, -1, 0
+        mark = _CLAUSE_START_REVERSED.search(self.reversed, length - end, endpos)
+        if mark is None or length - mark.start() <= after:
+            found = otherwise
+        else:
+            start, found = length - mark.end(), length - mark.start()
+            if found - start == 3 and self.sentence[start + 1] == "-" and not self._taken(start):
+                found = start + 1  # the scan took the " - " two characters before
+        self.asked, self.answer = end, found
+        return found
+
+    def _taken(self, start: int) -> bool:
+        """Whether the scan takes the " - " candidate at `start` (see the class docstring)."""
+        taken = self.taken.get(start)
+        if taken is None:
+            first = start
+            while first >= 2 and first - 2 not in self.taken and _DASH_MARK.match(self.sentence, first - 2):
+                first -= 2
+            if first >= 2 and first - 2 in self.taken:  # a known candidate of the same chain
+                taken = self.taken[first - 2] == ((start - first) % 4 == 2)
+            else:
+                taken = (start - first) % 4 == 0
+            self.taken[start] = taken
+        return taken
 
 
 class _PrefixSearch:
