@@ -1,7 +1,11 @@
+import io
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stance.errors import StanceError
-from stance.io import atomic_path, list_batches, read_batch, read_table
+from stance.io import atomic_path, lines_of, list_batches, read_batch, read_table
 
 
 def batch_file(tmp_path, data: bytes, name: str = "b.csv"):
@@ -95,3 +99,9 @@ def test_atomic_path_keeps_previous_file_when_writer_fails(tmp_path):
         raise RuntimeError("killed mid-way")
     assert target.read_text() == "previous"
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["a", ",", '"', "\r", "\n", "\u2028", "\x85", " ", "é"]), max_size=40))
+def test_lines_of_splits_as_stringio_does(text):
+    assert list(lines_of(text)) == list(io.StringIO(text, newline=""))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import json
 import os
 import re
@@ -414,9 +413,20 @@ def _decode(name, data: bytes) -> str:
     return text
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def lines_of(text: str) -> Iterator[str]:
+    """The lines of text as io.StringIO(text, newline="") yields them (ending at \\n, \\r\\n or \\r, kept).
+
+    StringIO holds its text as 4 bytes a character: a 270 MB batch took another 1 GB there.
+    """
+    return (match.group() for match in _LINE.finditer(text))
+
+
 def _parse_csv(name, text: str) -> pd.DataFrame:
     csv.field_size_limit(CSV_FIELD_LIMIT)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(lines_of(text), strict=True)
     try:
         header = next(reader)
         records, starts, last = [], [], reader.line_num
