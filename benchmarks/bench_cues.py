@@ -4,6 +4,8 @@
     git show 3fc6b7e:src/stance/features.py > /tmp/old_features.py   # before it was made fast
     python benchmarks/bench_cues.py --impl /tmp/old_features.py --sizes 100000
     python benchmarks/bench_cues.py --model models/model.skops      # also the whole model's predict
+    git show 5d1464e:src/stance/features.py > /tmp/features_base.py  # old and new in turn, per statement
+    python benchmarks/bench_cues.py --against /tmp/features_base.py --repeats 7
 
 prints, for the implementation under test:
 
@@ -17,6 +19,15 @@ prints, for the implementation under test:
                N-character sentence, the case where per-marker work used to be quadratic
   model        with --model: statements/s of the saved model's predict on the same rows, its
                CodebookCues running the implementation under test
+
+  --against    µs per distinct statement of the cue analysis (_Analyser.cues) and of
+               NameMasker.transform (fitted on the corpus), the implementation under test and the
+               given features.py timed in turn in one process, on 20,000 synthetic statements
+               (benchmarks/synth.py, seed 7) and on the corpus; it checks that both give the same
+               cue vectors and masked texts first
+
+The transforms remember what they computed per text: the unique-rows and long-text figures forget
+it before each run (the rows figure counts on it).
 
 --impl loads another copy of features.py (e.g. the implementation before an optimisation) in
 place of the installed one, so that old and new are timed by the same script on the same data.
@@ -117,6 +128,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--repeats", type=int, default=3, help="runs per figure, best kept (default: %(default)s)")
     parser.add_argument("--model", default=None, help="a saved model (skops) whose predict to time as well")
+    parser.add_argument(
+        "--against",
+        default=None,
+        help="a features.py to compare with, in turn in this process, per distinct statement (see alternate)",
+    )
     args = parser.parse_args(argv)
 
     features = load_features(args.impl)
@@ -128,16 +144,66 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average before: {os.getloadavg()[0]:.2f}")
 
     print_rate("rows", rows, best_time(lambda: cues.transform(rows), args.repeats))
-    print_rate("unique rows", texts, best_time(lambda: cues.transform(texts), args.repeats))
+    print_rate("unique rows", texts, best_time(lambda: forgetful(features, cues.transform)(texts), args.repeats))
     for chars in (int(size) for size in args.sizes.split(",") if size):
         for label, one_sentence in (("paragraph", False), ("one sentence", True)):
             text = long_text(texts, chars, one_sentence=one_sentence)
-            wall, cpu = best_time(lambda text=text: cues.transform([text]), args.repeats)
+            wall, cpu = best_time(lambda text=text: forgetful(features, cues.transform)([text]), args.repeats)
             print(f"{label:<13} {chars:>9,} chars  {wall:7.3f} s wall  {cpu:7.3f} s cpu")
     if args.model:
         model = load_model_with(features, args.model)
         print_rate("model", rows, best_time(lambda: model.predict(rows), args.repeats))
+    if args.against:
+        alternate(load_features(args.against), features, texts, args.repeats)
     return 0
+
+
+def forgetful(features: ModuleType, function):
+    """`function`, run with the remembered cue vectors and masked texts forgotten first."""
+
+    def run(*args):
+        for cached in ("_analyser", "_masked_texts", "_masked_words"):
+            if hasattr(features, cached):
+                getattr(features, cached).cache_clear()
+        return function(*args)
+
+    return run
+
+
+def alternate(old: ModuleType, new: ModuleType, corpus: list[str], repeats: int) -> None:
+    """µs a distinct statement in the cue analysis (_Analyser.cues) and NameMasker.transform,
+    `old` and `new` timed in turn in this process (CPU time, best of `repeats` rounds)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from synth import generate
+
+    synthetic = [str(text) for text in generate(20_000, seed=7)["text"]]
+    print(f"old: {old.__file__}\nnew: {new.__file__}")
+    for label, texts in (("synthetic", synthetic), ("corpus", corpus)):
+        analysers, maskers = [], []
+        for features in (old, new):
+            lexicon = features.load_lexicon()
+            patterns = features._compile(tuple((k, tuple(v)) for k, v in sorted(lexicon.items())))
+            analysers.append(features._Analyser(dict(patterns)))
+            maskers.append(features.NameMasker().fit(corpus))
+        if [analysers[0].cues(t) for t in texts] != [analysers[1].cues(t) for t in texts]:
+            raise SystemExit(f"different cue vectors on the {label} texts")
+        if maskers[0].transform(texts) != maskers[1].transform(texts):
+            raise SystemExit(f"different masked texts on the {label} texts")
+        for task in ("cues", "masking"):
+            best = [float("inf"), float("inf")]
+            for _ in range(repeats):
+                for side, features in enumerate((old, new)):
+                    if task == "cues":
+                        cues = analysers[side].cues
+                        run = lambda cues=cues, texts=texts: [cues(text) for text in texts]  # noqa: E731
+                    else:
+                        run = forgetful(features, lambda masker=maskers[side], texts=texts: masker.transform(texts))
+                    best[side] = min(best[side], best_time(run, 1)[1])
+            before, after = (1e6 * seconds / len(texts) for seconds in best)
+            print(
+                f"{label:<10} {task:<8} {len(texts):>6,} statements  old {before:6.2f} µs  new {after:6.2f} µs"
+                f"  ({before / after:.2f} times faster)"
+            )
 
 
 def print_rate(label: str, rows: list[str], seconds: tuple[float, float]) -> None:
