@@ -9,8 +9,9 @@ CountVectorizer builds, entry for entry and in the same index order: same analys
 vocabulary (numbered in the order its loop meets the terms), same counts.
 
 Codes: a character n-gram packs 12 bits per character (n <= 5) under a length tag; an n-gram
-with a character beyond U+0FFF (CJK, emoji), which 12 bits cannot hold, or with U+0000, which
-unpacking would take for padding, is coded by a table of its strings instead. A word n-gram packs the ids of its tokens, 20 bits each (n <= 3).
+with a character beyond U+0FFF (CJK, emoji), which 12 bits cannot hold, or with U+0000,
+which unpacking would take for padding, is coded by a table of its strings instead. A word
+n-gram packs the ids of its tokens, 20 bits each (n <= 3).
 Whatever this does not cover (longer n-grams, more than a million distinct tokens, texts that
 are not strings, lone surrogates, tokens holding spaces) raises Unsupported, and the caller
 falls back to scikit-learn's own loop.
