@@ -54,7 +54,8 @@ FAST_SELECTION = [
 def make_project(destination: Path, fast: bool = True) -> Path:
     """Copy the project's pipeline into `destination` and commit it in a new git repo.
 
-    fast: a two-candidate model-selection grid, so that the real `dvc repro` stays quick.
+    fast: a two-candidate model-selection grid and a short annotation-round simulation, so that
+    the real `dvc repro` stays quick.
     """
     for name in PROJECT_FILES:
         source, target = ROOT / name, destination / name
@@ -70,6 +71,7 @@ def make_project(destination: Path, fast: bool = True) -> Path:
         params["evaluate"]["bootstrap"] = 200
         params["evaluate"]["learning_curve"] = [0.5, 1.0]
         params["queue"]["suspect_folds"] = 2
+        params["simulate"] |= {"strategies": ["random", "diverse-margin"], "seeds": [0, 1], "rounds": 3}
         (destination / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     run(destination, "git", "init", "-q", "-b", "main")
     run(destination, "git", "add", "-A")
