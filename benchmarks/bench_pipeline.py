@@ -57,10 +57,20 @@ def make_project(folder: Path, n: int) -> None:
         block = block.assign(source_id=[f"doc{(written + i) // 3}" for i in range(len(block))])
         block.to_csv(raw, mode="a", header=written == 0, index=False)
         written += len(block)
+    use_streaming(folder)
+    init_repo(folder)
+
+
+def use_streaming(folder: Path) -> None:
+    """params.yaml for a corpus too large to select on in memory: streaming train, select off."""
     params = yaml.safe_load((folder / "params.yaml").read_text())
     params["select"]["enabled"] = False
     params["train"]["mode"] = "streaming"
     (folder / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+def init_repo(folder: Path) -> None:
+    """A git repository with DVC in it (the copied .dvc/config kept)."""
     for command in (["git", "init", "-q"], ["dvc", "init", "-q", "-f"] if not (folder / ".dvc").exists() else None):
         if command:
             subprocess.run(command, cwd=folder, check=True, env=environment())

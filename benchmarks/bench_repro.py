@@ -37,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from bench_pipeline import FILES, environment, sampled_peak  # noqa: E402
+from bench_pipeline import FILES, environment, init_repo, sampled_peak, use_streaming  # noqa: E402
 
 TONES = {"threat": "hostile", "warning": "hostile", "neutral": "neutral"}
 ROLES = ("foreign ministry", "defence ministry", "president", "prime minister", "military", "ambassador")
@@ -106,13 +106,8 @@ def make_project(folder: Path, n: int, real: bool = False) -> None:
             frame.to_csv(raw, mode="a", header=written == 0, index=False)
             second.to_csv(votes, mode="a", header=written == 0, index=False)
             written += len(frame)
-        params = yaml.safe_load((folder / "params.yaml").read_text())
-        params["select"]["enabled"] = False
-        params["train"]["mode"] = "streaming"
-        (folder / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    for command in (["git", "init", "-q"], ["dvc", "init", "-q", "-f"] if not (folder / ".dvc").exists() else None):
-        if command:
-            subprocess.run(command, cwd=folder, check=True, env=environment())
+        use_streaming(folder)
+    init_repo(folder)
     if real:  # `previous` reads the predictions of the last commit: give it one (none yet: it says so)
         subprocess.run(["git", "add", "-A"], cwd=folder, check=True, env=environment())
         subprocess.run(
