@@ -136,6 +136,14 @@ def _compile(frozen: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, re.Pa
     return {name: re.compile(_LEFT + "|".join(items) + _RIGHT) for name, items in frozen}
 
 
+# Cues set by the first sentence whose family matches (feature → family).
+_ONCE_A_TEXT = {
+    "agent:first_person": "speaker_first_person",
+    "agent:reported_speech": "attribution",
+    "past:action": "past_action",
+    "hedge:any": "hedge",
+    "monitoring:any": "monitoring",
+}
 _MEMORY = 50_000  # cue vectors an analyser keeps (~30 MB)
 
 
@@ -280,10 +288,9 @@ class _Analyser:
         if idioms:
             found["commitment:idiom"] = 1.0
         # A cue that only says "some sentence has X" needs no search once a sentence had it.
-        if not found["agent:first_person"] and search("speaker_first_person", sentence, starts):
-            found["agent:first_person"] = 1.0
-        if not found["agent:reported_speech"] and search("attribution", sentence, starts):
-            found["agent:reported_speech"] = 1.0
+        for cue, family in _ONCE_A_TEXT.items():
+            if not found[cue] and search(family, sentence, starts):
+                found[cue] = 1.0
         committed = acting = bool(idioms) and not denial
         events = self._commitments(sentence, idioms, starts)
         for event in events:
@@ -330,12 +337,6 @@ class _Analyser:
                 found["urging:with_danger"] = 1.0
         if denial:
             found["negation:denial"] = 1.0
-        if not found["past:action"] and search("past_action", sentence, starts):
-            found["past:action"] = 1.0
-        if not found["hedge:any"] and search("hedge", sentence, starts):
-            found["hedge:any"] = 1.0
-        if not found["monitoring:any"] and search("monitoring", sentence, starts):
-            found["monitoring:any"] = 1.0
         if "?" in sentence:
             found["monitoring:question"] = 1.0
         return consequences
